@@ -1,0 +1,9 @@
+"""pytest-holdout: encrypted holdout scenarios, digital twins and satisfaction scores."""
+
+from __future__ import annotations
+
+from pytest_holdout import parsers
+from pytest_holdout.steps import given, step, then, when
+
+__all__ = ["given", "parsers", "step", "then", "when"]
+__version__ = "0.1.0"

@@ -1,0 +1,7 @@
+"""The `holdout` command (being written)."""
+
+from __future__ import annotations
+
+
+def main(argv: list[str] | None = None) -> int:
+    raise SystemExit("holdout: not written yet")

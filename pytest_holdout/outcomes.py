@@ -1,0 +1,71 @@
+"""What one trial of one scenario came to.
+
+Two records per trial, kept apart on purpose:
+
+* ``TrialOutcome`` is public. It holds opaque ids, statuses and numbers only, so it may be printed
+  at disclosure ``ids``, sent between xdist processes, written to JSON and scored.
+* ``TrialDetail`` is secret. It holds the texts, tracebacks and captured output, and is only ever
+  sealed (age-encrypted to the keyholders) by the process that ran the trial.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Status = Literal["satisfied", "unsatisfied", "unjudged", "pending"]
+STATUSES: tuple[Status, ...] = ("satisfied", "unsatisfied", "unjudged", "pending")
+
+
+@dataclass(frozen=True)
+class TrialOutcome:
+    item_id: str  # "S-3f9a2c7d41b0-2": the scenario, whatever the trial
+    trial: int  # 1-based
+    status: Status
+    seed: int = 0
+    duration: float = 0.0
+    failed_step: int | None = None  # 1-based index of the first step that did not pass
+    failed_kind: str | None = None  # "Given", "When" or "Then": the step's kind, never its text
+    reason: str | None = None  # a fixed category, e.g. "assertion", "undefined step", "modified"
+
+    @property
+    def file_id(self) -> str:
+        return self.item_id.rsplit("-", 1)[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrialOutcome:
+        return cls(**data)
+
+
+@dataclass
+class StepDetail:
+    keyword: str
+    text: str
+    status: str  # "passed", "failed", "undefined", "ambiguous", "skipped", "unjudged"
+    duration: float = 0.0
+    definition: str | None = None  # "module.py:12", the step definition that matched
+    error: str | None = None  # the formatted traceback
+
+
+@dataclass
+class TrialDetail:
+    """Everything about a trial. Secret: sealed by the process that ran it, never sent in clear."""
+
+    item_id: str
+    trial: int
+    feature: str
+    scenario: str
+    tags: list[str] = field(default_factory=list)
+    rule: str | None = None
+    examples: dict[str, str] | None = None
+    steps: list[StepDetail] = field(default_factory=list)
+    stdout: str = ""
+    stderr: str = ""
+    log: str = ""
+    judge_reasons: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,1 @@
+"""Step text parsers (being written: see the scenarios work)."""
