@@ -1,1 +1,108 @@
-"""The pytest plugin (being written)."""
+"""The pytest plugin: options, and the session object that does the work when ``--holdout`` is on.
+
+Without ``--holdout`` the plugin adds its options and two fixtures and nothing else: a project's
+ordinary tests run exactly as before.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_holdout.collect import HoldoutScenario
+from pytest_holdout.session import register, trial_seed
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("holdout", "holdout scenarios (pytest-holdout)")
+    group.addoption(
+        "--holdout",
+        action="store_true",
+        help="decrypt the holdout scenarios and run them (needs HOLDOUT_IDENTITY[_FILE]; "
+        "without a key they are skipped)",
+    )
+    group.addoption(
+        "--holdout-required",
+        action="store_true",
+        help="for the gated job: a missing key or an unverifiable manifest is an error",
+    )
+    group.addoption(
+        "--holdout-dir",
+        default=None,
+        help="the encrypted scenario store (default: ini holdout_dir, scenarios_encrypted)",
+    )
+    group.addoption(
+        "--holdout-disclose",
+        default="ids",
+        metavar="LEVEL",
+        help="what public output may show: none (totals), ids (default: opaque ids and the "
+        "failing step's index), steps (step texts: secret!), full (tracebacks: secret!)",
+    )
+    group.addoption(
+        "--holdout-sealed-report",
+        default=None,
+        metavar="PATH",
+        help="write every detail to PATH, age-encrypted to scenarios_encrypted/RECIPIENTS",
+    )
+    group.addoption(
+        "--holdout-trials",
+        type=int,
+        default=None,
+        metavar="N",
+        help="run each scenario N times, each with fresh twins and its own seed "
+        "(default: ini holdout_trials, 1)",
+    )
+    group.addoption(
+        "--holdout-seed",
+        type=int,
+        default=0,
+        metavar="SEED",
+        help="base seed from which every trial's seed is derived (default 0)",
+    )
+    group.addoption(
+        "--holdout-chaos",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="turn on the twins' fault injection at RATE (0..1) during holdout trials",
+    )
+    parser.addini("holdout_dir", "the encrypted scenario store", default="scenarios_encrypted")
+    parser.addini("holdout_trials", "trials per scenario", default="1")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("holdout") or config.getoption("holdout_required"):
+        run = register(config)
+        _add_store_to_args(config, run.store.root)
+
+
+def _add_store_to_args(config: pytest.Config, store: Path) -> None:
+    """Collect the store along with whatever else the command line asked for, unless an argument
+    already covers it (the store or a folder above it) or names one of its files."""
+    store = store.resolve()
+    for arg in config.args:
+        path = (config.invocation_params.dir / arg.split("::", 1)[0]).resolve()
+        if path == store or path in store.parents or store in path.parents:
+            return
+    if store.is_dir():
+        config.args.append(str(store))
+
+
+@pytest.fixture
+def holdout_seed(request: pytest.FixtureRequest) -> int:
+    """The seed of this trial (for a holdout item), else the run's base seed. Twins reset under
+    it, so a trial replays the same ids and clock in any process and any order."""
+    base: int = request.config.getoption("holdout_seed")
+    item = request.node
+    if isinstance(item, HoldoutScenario):
+        return trial_seed(base, item.item_id, item.trial)
+    return base
+
+
+@pytest.fixture
+def holdout_chaos(request: pytest.FixtureRequest) -> float:
+    """The fault-injection rate the twins use in a holdout trial (0 elsewhere)."""
+    if isinstance(request.node, HoldoutScenario):
+        return float(request.config.getoption("holdout_chaos"))
+    return 0.0

@@ -1,0 +1,145 @@
+"""pytest collection of holdout scenarios: a directory node for the store, a file node per age
+file, an item per scenario trial.
+
+Node ids are built from opaque ids only (``scenarios_encrypted/S-3f9a2c7d41b0.age::
+S-3f9a2c7d41b0-2``, with ``[t3]`` for the third trial when there are several), and the items'
+keywords hold nothing else, so that ``-k`` and every file pytest writes (``.pytest_cache``,
+JUnit XML, ``tmp_path`` names, ``PYTEST_CURRENT_TEST``) see opaque ids only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from _pytest.mark.structures import Mark
+
+from pytest_holdout.errors import HoldoutError
+from pytest_holdout.model import Feature, Scenario
+from pytest_holdout.outcomes import TrialDetail
+from pytest_holdout.runner import ScenarioRun, StepFailure
+
+if TYPE_CHECKING:
+    from pytest_holdout.session import HoldoutRun
+
+RUN_KEY = pytest.StashKey["HoldoutRun"]()
+
+
+class HoldoutStore(pytest.Directory):
+    """The ``scenarios_encrypted/`` directory: one child per scenario file that counts."""
+
+    def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
+        run = holdout_run(self.config)
+        for file_id in run.file_ids():
+            yield HoldoutFile.from_parent(self, path=run.store.path(file_id))
+
+
+class HoldoutFile(pytest.File):
+    """One age file. Decrypts and parses in memory, in the process that collects it."""
+
+    def collect(self) -> Iterable[pytest.Item]:
+        run = holdout_run(self.config)
+        file_id = self.path.name.removesuffix(".age")
+        if not run.can_decrypt:
+            yield from self._placeholders(file_id, run, skip=run.no_key_reason)
+            return
+        try:
+            feature = run.load_feature(file_id)
+        except HoldoutError as exc:
+            yield from self._placeholders(file_id, run, broken=str(exc))
+            return
+        for scenario in feature.scenarios:
+            for trial in range(1, run.trials + 1):
+                yield HoldoutScenario.create(self, run, feature, scenario, trial)
+
+    def _placeholders(
+        self, file_id: str, run: HoldoutRun, *, skip: str = "", broken: str = ""
+    ) -> Iterator[pytest.Item]:
+        """Items standing for scenarios we cannot read: skipped without a key, failed when the
+        file is unreadable. The signed manifest, where there is one, says how many there are, so
+        deleting or spoiling a file costs as many failures as it had scenarios."""
+        count = run.expected_items(file_id) or 1
+        for index in range(1, count + 1):
+            for trial in range(1, run.trials + 1):
+                item = HoldoutScenario.create(self, run, None, None, trial, f"{file_id}-{index}")
+                item.skip_reason, item.broken = skip, broken
+                yield item
+
+
+def _scenario_placeholder(request: pytest.FixtureRequest) -> None:
+    """Stands as the item's function so that pytest computes its fixtures (``request``)."""
+
+
+class HoldoutScenario(pytest.Function):
+    """One trial of one scenario."""
+
+    feature: Feature | None
+    scenario: Scenario | None
+    trial: int
+    item_id: str
+    skip_reason: str
+    broken: str
+
+    @classmethod
+    def create(
+        cls,
+        parent: HoldoutFile,
+        run: HoldoutRun,
+        feature: Feature | None,
+        scenario: Scenario | None,
+        trial: int,
+        item_id: str = "",
+    ) -> HoldoutScenario:
+        item_id = scenario.item_id if scenario else item_id
+        name = item_id if run.trials == 1 else f"{item_id}[t{trial}]"
+        item = cls.from_parent(parent, name=name, callobj=_scenario_placeholder)
+        item.feature, item.scenario, item.trial, item.item_id = feature, scenario, trial, item_id
+        item.skip_reason = item.broken = ""
+        item.failure: StepFailure | None = None
+        item.unjudged = False
+        item.detail: TrialDetail | None = None
+        if scenario is not None:
+            # Marks are added to own_markers directly, not through add_marker(), so that tag names
+            # stay out of item.keywords, which every report carries (and xdist sends).
+            item.own_markers.extend(Mark(tag, (), {}) for tag in sorted(scenario.tags))
+        return item
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, self.name
+
+    def runtest(self) -> None:
+        if self.skip_reason:
+            pytest.skip(self.skip_reason)
+        if self.broken:
+            raise HoldoutFileError(self.broken)
+        assert self.scenario is not None and self.feature is not None
+        run = holdout_run(self.config)
+        self.detail = run.new_detail(self)
+        scenario_run = ScenarioRun(self.scenario, run.registry, self.detail)
+        try:
+            scenario_run.run(self._request, run.judge)
+        finally:
+            self.failure = scenario_run.failure
+            self.unjudged = scenario_run.unjudged
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        return holdout_run(self.config).failure_repr(
+            self, excinfo, lambda: super(HoldoutScenario, self).repr_failure(excinfo)
+        )
+
+    def _repr_failure_py(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> Any:
+        return holdout_run(self.config).failure_repr(
+            self, excinfo, lambda: super(HoldoutScenario, self)._repr_failure_py(excinfo, style)
+        )
+
+
+class HoldoutFileError(Exception):
+    """A scenario file could not be read. Its message is one public line naming the opaque id."""
+
+
+def holdout_run(config: pytest.Config) -> HoldoutRun:
+    return config.stash[RUN_KEY]

@@ -1,0 +1,148 @@
+"""Run one scenario's steps, in order, against their definitions.
+
+Arguments of a step function are filled, by name, from the step's parsed arguments, then
+``datatable`` and ``docstring``, then values earlier steps published with ``target_fixture``, then
+any pytest fixture. The runner records what happened to each step in the trial's secret detail and
+remembers the first step that did not pass, so the public report can name it by index and kind.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import pytest
+
+from pytest_holdout.errors import HoldoutError
+from pytest_holdout.model import Scenario, Step
+from pytest_holdout.outcomes import StepDetail, TrialDetail
+
+
+@dataclass(frozen=True)
+class StepFailure:
+    """The public facts about the first step that did not pass."""
+
+    index: int  # 1-based
+    kind: str  # "Given", "When", "Then"
+    reason: str  # a fixed category, never text from the step or its exception
+
+
+class StepNotRunnable(Exception):
+    """A step has no definition, or more than one. The message names the step by index only."""
+
+
+@cache
+def _parameters(func: Callable[..., Any]) -> tuple[str, ...]:
+    return tuple(inspect.signature(func).parameters)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, StepNotRunnable):
+        return str(exc)
+    if isinstance(exc, JudgedUnsatisfied):
+        return "judge"
+    if isinstance(exc, AssertionError):
+        return "assertion"
+    if isinstance(exc, pytest.fail.Exception):
+        return "failed"
+    return "error"
+
+
+def _step_arguments(
+    func: Callable[..., Any],
+    step: Step,
+    parsed: dict[str, Any],
+    published: dict[str, Any],
+    request: pytest.FixtureRequest,
+) -> dict[str, Any]:
+    special = {
+        "datatable": [list(row) for row in step.datatable] if step.datatable else None,
+        "docstring": step.docstring,
+    }
+    kwargs: dict[str, Any] = {}
+    for name in _parameters(func):
+        if name in parsed:
+            kwargs[name] = parsed[name]
+        elif name in special:
+            kwargs[name] = special[name]
+        elif name in published:
+            kwargs[name] = published[name]
+        else:
+            kwargs[name] = request.getfixturevalue(name)
+    return kwargs
+
+
+class ScenarioRun:
+    """One trial of one scenario."""
+
+    def __init__(self, scenario: Scenario, registry: Any, detail: TrialDetail) -> None:
+        self.scenario = scenario
+        self.registry = registry
+        self.detail = detail
+        self.failure: StepFailure | None = None
+        self.unjudged = False
+
+    def run(self, request: pytest.FixtureRequest, judge: Callable[..., bool | None]) -> None:
+        published: dict[str, Any] = {}
+        steps = self.scenario.steps
+        self.detail.steps.extend(
+            StepDetail(keyword=step.keyword, text=step.text, status="skipped") for step in steps
+        )
+        for index, step in enumerate(steps, 1):
+            record = self.detail.steps[index - 1]
+            started = time.perf_counter()
+            try:
+                self._run_step(index, step, record, published, request, judge)
+            except BaseException as exc:
+                record.duration = time.perf_counter() - started
+                if isinstance(exc, pytest.skip.Exception):
+                    record.status = "skipped"
+                    raise
+                if record.status == "skipped":
+                    record.status = "failed"
+                self.failure = StepFailure(index, step.kind.capitalize(), _reason(exc))
+                raise
+            record.duration = time.perf_counter() - started
+
+    def _run_step(
+        self,
+        index: int,
+        step: Step,
+        record: StepDetail,
+        published: dict[str, Any],
+        request: pytest.FixtureRequest,
+        judge: Callable[..., bool | None],
+    ) -> None:
+        try:
+            match = self.registry.match(step.kind, step.text)
+        except HoldoutError as exc:
+            # The registry's messages never quote the step; the category is public.
+            record.status = "undefined" if "no step" in str(exc) else "ambiguous"
+            record.error = str(exc)
+            raise StepNotRunnable(
+                f"{'undefined' if record.status == 'undefined' else 'ambiguous'} step"
+            ) from None
+        definition = match.definition
+        record.definition = definition.location
+        kwargs = _step_arguments(definition.func, step, match.arguments, published, request)
+        result = definition.func(**kwargs)
+        if definition.target_fixture:
+            published[definition.target_fixture] = result
+        if getattr(definition, "judged", None) is not None:
+            verdict = judge(self.scenario, index, definition.judged, result, self.detail)
+            if verdict is None:
+                record.status = "unjudged"
+                self.unjudged = True
+                return
+            if not verdict:
+                record.status = "failed"
+                raise JudgedUnsatisfied()
+        record.status = "passed"
+
+
+class JudgedUnsatisfied(AssertionError):
+    """A model judge found that a judged Then step was not satisfied (reasons are sealed)."""

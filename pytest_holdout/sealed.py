@@ -1,0 +1,111 @@
+"""The sealed report: every detail of a holdout run, readable only by the keyholders.
+
+Each trial's detail is sealed (age-encrypted to the RECIPIENTS) by the process that ran it, the
+moment it finishes, so that plaintext never waits in memory for the end of the run and never
+crosses to another process: under xdist only the sealed blobs travel. At the end, the controller
+writes one age file holding the public report and those blobs. ``holdout report open`` decrypts
+both layers and renders them, failures first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pytest_holdout.errors import HoldoutError
+from pytest_holdout.fsutil import atomic_write
+from pytest_holdout.outcomes import TrialDetail
+from pytest_holdout.store import decrypt, encrypt
+
+FORMAT = "pytest-holdout sealed report"
+VERSION = 1
+
+
+def seal_detail(detail: TrialDetail, recipients: Sequence[Any]) -> str:
+    """One trial's detail as an armored age message (ASCII, safe to put in JSON)."""
+    data = json.dumps(detail.to_dict(), ensure_ascii=False).encode()
+    return encrypt(data, recipients, armored=True).decode("ascii")
+
+
+def write_sealed(path: Path, run: dict[str, Any], recipients: Sequence[Any]) -> None:
+    """Write ``run`` (``{"report": public report, "details": [sealed blobs]}``) as one age file."""
+    body = {"format": FORMAT, "version": VERSION, **run}
+    atomic_write(path, encrypt(json.dumps(body).encode(), recipients), mode=0o600)
+
+
+def read_sealed(path: Path, identities: Sequence[Any]) -> dict[str, Any]:
+    """Decrypt a sealed report. ``details`` come back as dicts, the inner layer opened too."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise HoldoutError(f"{path}: cannot read ({exc.strerror})") from None
+    body = json.loads(decrypt(data, identities, str(path)))
+    if body.get("format") != FORMAT:
+        raise HoldoutError(f"{path}: not a pytest-holdout sealed report")
+    body["details"] = [
+        json.loads(decrypt(blob.encode("ascii"), identities, f"{path} (trial detail)"))
+        for blob in body.get("details", [])
+    ]
+    return body
+
+
+def seal_run(run: dict[str, Any], recipients: Sequence[Any]) -> dict[str, Any]:
+    """The inverse of ``read_sealed``'s inner layer: seal opened details again (for merging)."""
+    details = [
+        seal_detail(TrialDetail(**d) if isinstance(d, dict) else d, recipients)
+        for d in run.get("details", [])
+    ]
+    return {**run, "details": details}
+
+
+_ORDER = {"failed": 0, "undefined": 0, "ambiguous": 0, "unjudged": 1, "skipped": 2, "passed": 3}
+
+
+def _trial_rank(detail: dict[str, Any]) -> tuple[int, str, int]:
+    ranks = [_ORDER.get(step["status"], 2) for step in detail["steps"]] or [2]
+    return (min(ranks), detail["item_id"], detail["trial"])
+
+
+def render(path: Path, identities: Sequence[Any]) -> str:
+    """The sealed report as text for a keyholder's terminal, failing trials first."""
+    body = read_sealed(path, identities)
+    lines: list[str] = []
+    summary = body.get("report", {}).get("summary", {})
+    if summary:
+        lines.append(
+            "satisfaction {satisfaction} over {trials} trials".format(
+                satisfaction=summary.get("satisfaction"), trials=summary.get("trials")
+            )
+        )
+        lines.append("")
+    for detail in sorted(body["details"], key=_trial_rank):
+        lines.extend(_render_trial(detail))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _render_trial(detail: dict[str, Any]) -> list[str]:
+    tags = " ".join(f"@{tag}" for tag in detail.get("tags", []))
+    head = (
+        f"{detail['item_id']} trial {detail['trial']}: {detail['feature']} / {detail['scenario']}"
+    )
+    lines = [head + (f"  {tags}" if tags else "")]
+    if detail.get("examples"):
+        lines.append(f"  examples: {detail['examples']}")
+    for number, step in enumerate(detail["steps"], 1):
+        where = f"  [{step['definition']}]" if step.get("definition") else ""
+        lines.append(
+            f"  {number:>2}. {step['status']:<9} {step['keyword']} {step['text']}"
+            f"  ({step['duration'] * 1000:.1f} ms){where}"
+        )
+        if step.get("error"):
+            lines.extend("      " + line for line in step["error"].rstrip().splitlines())
+    for reason in detail.get("judge_reasons", []):
+        lines.append(f"  judge: {reason}")
+    for name in ("stdout", "stderr", "log"):
+        if detail.get(name):
+            lines.append(f"  captured {name}:")
+            lines.extend("    " + line for line in detail[name].rstrip().splitlines())
+    return lines

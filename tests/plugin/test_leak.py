@@ -1,0 +1,159 @@
+"""The leak test: a canary planted everywhere a scenario can hold text must appear in no output,
+no file and no temp directory, under the options most likely to show it. Only the keyholder's
+sealed report shows it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from holdout_project import CANARY, HoldoutProject
+
+# The step definitions hold no secret themselves: every canary they print, log, raise or assert on
+# comes from the scenario, through step arguments, tables and doc strings.
+LOUD_STEPS = """
+import logging
+import sys
+import warnings
+
+import pytest
+
+log = logging.getLogger("shop")
+
+@given(parsers.parse("a customer named {name}"), target_fixture="customer")
+def customer(name, tmp_path):
+    print("stdout:", name)
+    print("stderr:", name, file=sys.stderr)
+    log.warning("log: %s", name)
+    warnings.warn(f"warning: {name}")
+    (tmp_path / "note.txt").write_text("a note without the secret")
+    return name
+
+@when("they order:")
+def order(customer, datatable):
+    log.info("ordering %s", datatable)
+    return datatable
+
+@then(parsers.parse("the receipt says {text}"))
+def receipt(customer, text, docstring=None):
+    local_secret = customer + text
+    assert local_secret == "nothing like it", local_secret
+
+@then(parsers.parse("the order fails with {text}"))
+def fails(text):
+    raise RuntimeError(f"exception: {text}")
+
+@then(parsers.parse("all is well for {text}"))
+def fine(text):
+    print("fine:", text)
+"""
+
+C = CANARY
+LEAKY_FEATURE = f'''
+@{C}
+Feature: {C} feature
+  {C} feature description
+
+  Background:
+    Given a customer named {C}-background
+
+  Rule: {C} rule
+    Scenario: {C} failing assertion
+      {C} scenario description
+      When they order:
+        | item | note       |
+        | tea  | {C}-cell   |
+      Then the receipt says {C}-then
+
+    @{C}-scenario-tag
+    Scenario Outline: {C} outline
+      Then the order fails with <value>
+
+      @{C}-examples-tag
+      Examples:
+        | value       |
+        | {C}-example |
+
+    Scenario: {C} passing
+      Then all is well for {C}-pass
+      """
+      {C} doc string
+      """
+'''
+
+
+def _all_text_under(root: Path) -> list[str]:
+    """Every file name and every file's bytes below root, decoded leniently."""
+    found = []
+    for path in root.rglob("*"):
+        found.append(str(path))
+        if path.is_file():
+            found.append(path.read_bytes().decode("utf-8", "replace"))
+    return found
+
+
+@pytest.fixture
+def leaky(project: HoldoutProject, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    project.steps(LOUD_STEPS)
+    project.add(LEAKY_FEATURE)
+    system_tmp = project.pytester.path / "system-tmp"
+    system_tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(system_tmp))
+    return system_tmp
+
+
+RUNS = {
+    "loud": ["-v", "-rA", "-l", "--tb=long", "-s", "--showlocals", "-W", "default"],
+    "capture": ["-vv", "-rA", "--tb=long", "-o", "log_cli=true", "--log-cli-level=DEBUG"],
+    "log-file": ["-rA", "-o", "log_file=run.log", "--log-file-level=DEBUG"],
+    "tee": ["-rA", "--capture=tee-sys", "--tb=native"],
+    "junit": ["-rA", "--junitxml=junit.xml", "-o", "junit_logging=all"],
+    "xdist": ["-v", "-rA", "-n", "2", "--tb=long"],
+    "lf": ["-v", "-rA", "--lf", "--tb=long"],
+    "collect": ["--collect-only", "-vv"],
+}
+
+
+def test_the_canary_appears_nowhere(project: HoldoutProject, leaky: Path) -> None:
+    outputs = []
+    sealed = project.pytester.path / "sealed.age"
+    for name, args in RUNS.items():
+        basetemp = project.pytester.path / f"basetemp-{name}"
+        result = project.run(*args, f"--basetemp={basetemp}", f"--holdout-sealed-report={sealed}")
+        if name not in ("collect",):
+            # 3 scenarios: a failing assertion, a raising step (outline), a passing one.
+            assert result.parseoutcomes().get("failed") == 2, (name, result.stdout.str())
+            assert result.parseoutcomes().get("passed") == 1, name
+        outputs += [result.stdout.str(), result.stderr.str()]
+    leaks = [text for text in outputs + _all_text_under(project.pytester.path) if CANARY in text]
+    assert leaks == []
+    assert (project.pytester.path / "junit.xml").is_file()
+    assert (project.pytester.path / ".pytest_cache").is_dir()
+    assert (project.pytester.path / "run.log").is_file()
+
+
+def test_only_the_sealed_report_holds_it(project: HoldoutProject, leaky: Path) -> None:
+    from pytest_holdout.sealed import render
+
+    sealed = project.pytester.path / "sealed.age"
+    project.run("-s", f"--holdout-sealed-report={sealed}").assert_outcomes(passed=1, failed=2)
+    assert CANARY not in sealed.read_bytes().decode("latin-1")
+    text = render(sealed, [project.identity])
+    for planted in (
+        "feature",
+        "rule",
+        "failing assertion",
+        "-then",
+        "-cell",
+        "-example",
+        "-background",
+        "stdout:",
+        "stderr:",
+        "log:",
+        "exception:",
+        "-scenario-tag",
+    ):
+        assert planted in text
+        assert CANARY in text
+    first_failure = text.index("failed")
+    assert first_failure < text.index("passed")

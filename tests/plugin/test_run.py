@@ -1,0 +1,293 @@
+"""`pytest --holdout`: collection, running, selection and the no-key and bad-file cases."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from holdout_project import HoldoutProject
+
+CALCULATOR_STEPS = """
+import pytest
+
+@pytest.fixture
+def calculator():
+    return {"total": 0}
+
+@given(parsers.parse("a total of {start:d}"))
+def start_total(calculator, start):
+    calculator["total"] = start
+
+@when(parsers.parse("I add {amount:d}"))
+def add(calculator, amount):
+    calculator["total"] += amount
+
+@then(parsers.parse("the total is {expected:d}"))
+def check_total(calculator, expected):
+    assert calculator["total"] == expected
+"""
+
+FEATURE = """
+Feature: Adding
+  Scenario: right
+    Given a total of 1
+    When I add 2
+    Then the total is 3
+
+  @smoke
+  Scenario: wrong
+    Given a total of 1
+    When I add 2
+    Then the total is 4
+"""
+
+OPAQUE_ITEM = re.compile(r"scenarios_encrypted/S-[0-9a-f]{12}\.age::S-[0-9a-f]{12}-\d+")
+
+
+def test_each_scenario_is_an_item_with_an_opaque_id(project: HoldoutProject) -> None:
+    project.steps(CALCULATOR_STEPS)
+    file_id = project.add(FEATURE)
+    result = project.run("-v")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            f"scenarios_encrypted/{file_id}.age::{file_id}-1 PASSED*",
+            f"scenarios_encrypted/{file_id}.age::{file_id}-2 FAILED*",
+            "*step 3 (Then) failed: assertion*",
+        ]
+    )
+    assert "Adding" not in result.stdout.str()
+    assert "total" not in result.stdout.str()
+
+
+def test_without_holdout_nothing_is_decrypted(project: HoldoutProject) -> None:
+    project.steps(CALCULATOR_STEPS)
+    project.add(FEATURE)
+    result = project.pytester.runpytest_subprocess()
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+def test_outline_rows_are_items_and_tags_select_with_m(project: HoldoutProject) -> None:
+    project.steps(CALCULATOR_STEPS)
+    file_id = project.add(
+        """
+        Feature: Outline
+          Scenario Outline: add
+            Given a total of <a>
+            When I add <b>
+            Then the total is <c>
+
+            @fast
+            Examples:
+              | a | b | c |
+              | 1 | 1 | 2 |
+              | 2 | 2 | 4 |
+
+            Examples:
+              | a | b | c |
+              | 5 | 5 | 10 |
+        """
+    )
+    result = project.run("--collect-only", "-q")
+    ids = [line for line in result.stdout.lines if "::" in line]
+    assert ids == [f"scenarios_encrypted/{file_id}.age::{file_id}-{n}" for n in (1, 2, 3)]
+    project.run("-m", "fast").assert_outcomes(passed=2)
+    project.run("-m", "not fast").assert_outcomes(passed=1)
+
+
+def test_k_matches_opaque_ids_and_never_tags(project: HoldoutProject) -> None:
+    project.steps(CALCULATOR_STEPS)
+    file_id = project.add(FEATURE)
+    by_tag = project.run("-k", "smoke")
+    assert by_tag.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    project.run("-k", f"{file_id}-2").assert_outcomes(failed=1)
+
+
+def test_collect_only_shows_ids_only(project: HoldoutProject) -> None:
+    project.steps(CALCULATOR_STEPS)
+    project.add(FEATURE)
+    result = project.run("--collect-only")
+    text = result.stdout.str()
+    assert "<HoldoutScenario S-" in text
+    assert "wrong" not in text and "smoke" not in text and "Adding" not in text
+
+
+def test_no_key_skips_every_item_with_one_reason(
+    project: HoldoutProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.steps(CALCULATOR_STEPS)
+    project.add(FEATURE)
+    project.add(FEATURE)
+    monkeypatch.delenv("HOLDOUT_IDENTITY_FILE")
+    result = project.run("-rs")
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines(["*2*HOLDOUT_IDENTITY or HOLDOUT_IDENTITY_FILE*"])
+
+
+def test_required_without_key_is_an_error(
+    project: HoldoutProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.add(FEATURE)
+    monkeypatch.delenv("HOLDOUT_IDENTITY_FILE")
+    result = project.run("--holdout-required")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*HOLDOUT_IDENTITY*HOLDOUT_IDENTITY_FILE*"])
+
+
+def test_undefined_and_ambiguous_steps_name_the_step_index(project: HoldoutProject) -> None:
+    project.steps(
+        CALCULATOR_STEPS
+        + """
+@then(parsers.parse("the total is {expected}"))
+def check_total_again(expected):
+    pass
+"""
+    )
+    file_id = project.add(
+        """
+        Feature: Broken
+          Scenario: undefined
+            Given a total of 1
+            When I multiply by 2
+          Scenario: ambiguous
+            Given a total of 1
+            Then the total is 1
+        """
+    )
+    result = project.run("-v")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            f"*{file_id}-1*",
+            "*step 2 (When) failed: undefined step*",
+            f"*{file_id}-2*",
+            "*step 2 (Then) failed: ambiguous step*",
+        ]
+    )
+
+
+def test_steps_get_fixtures_tables_docstrings_and_published_values(
+    project: HoldoutProject,
+) -> None:
+    project.steps(
+        """
+import pytest
+
+@pytest.fixture
+def inventory():
+    return {}
+
+@given("these items:", target_fixture="items")
+def items(datatable):
+    header, *rows = datatable
+    return [dict(zip(header, row)) for row in rows]
+
+@when("I stock them")
+def stock(items, inventory):
+    for item in items:
+        inventory[item["name"]] = int(item["count"])
+
+@then("the inventory reads:")
+def reads(inventory, docstring):
+    assert docstring == ", ".join(f"{k}={v}" for k, v in sorted(inventory.items()))
+"""
+    )
+    project.add(
+        '''
+        Feature: Stock
+          Scenario: stock
+            Given these items:
+              | name  | count |
+              | apple | 3     |
+              | pear  | 2     |
+            When I stock them
+            Then the inventory reads:
+              """
+              apple=3, pear=2
+              """
+        '''
+    )
+    project.run().assert_outcomes(passed=1)
+
+
+def test_steps_from_modules_named_in_pyproject(project: HoldoutProject) -> None:
+    project.pytester.makepyprojecttoml('[tool.holdout]\nsteps = ["shop_steps"]\n')
+    project.pytester.makepyfile(
+        shop_steps="""
+import pytest
+from pytest_holdout import given, then
+
+@pytest.fixture
+def basket():
+    return []
+
+@given("an empty basket")
+def empty(basket):
+    assert basket == []
+
+@then("it holds nothing")
+def nothing(basket):
+    assert not basket
+"""
+    )
+    project.add(
+        """
+        Feature: Basket
+          Scenario: empty
+            Given an empty basket
+            Then it holds nothing
+        """
+    )
+    result = project.pytester.runpytest_subprocess("--holdout", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_a_malformed_scenario_fails_with_its_id_and_line_only(project: HoldoutProject) -> None:
+    project.steps(CALCULATOR_STEPS)
+    file_id = project.add(
+        "Feature: Broken\n  Scenario: x\n    Given a total of 1\n  Oops not gherkin\n"
+    )
+    result = project.run("-v")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"*{file_id}: malformed scenario at line 4*"])
+    assert "Oops" not in result.stdout.str()
+
+
+def test_a_file_for_other_recipients_fails_with_a_clear_message(
+    project: HoldoutProject,
+) -> None:
+    import pyrage
+
+    other = pyrage.x25519.Identity.generate()
+    (project.store / "S-0123456789ab.age").write_bytes(
+        pyrage.encrypt(b"Feature: x", [other.to_public()])
+    )
+    result = project.run("-v")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*S-0123456789ab: no identity matches (encrypted to other recipients)*"]
+    )
+
+
+def test_trials_repeat_each_scenario(project: HoldoutProject) -> None:
+    project.steps(CALCULATOR_STEPS)
+    file_id = project.add(FEATURE)
+    result = project.run("--holdout-trials", "3", "--collect-only", "-q")
+    ids = [line for line in result.stdout.lines if "::" in line]
+    assert len(ids) == 6
+    assert f"scenarios_encrypted/{file_id}.age::{file_id}-2[t3]" in ids
+
+
+def test_xdist_gives_the_same_outcomes(project: HoldoutProject) -> None:
+    project.steps(CALCULATOR_STEPS)
+    for _ in range(3):
+        project.add(FEATURE)
+    serial = project.run("-rA", "-p", "no:cacheprovider")
+    parallel = project.run("-rA", "-n", "2", "-p", "no:cacheprovider")
+    serial.assert_outcomes(passed=3, failed=3)
+    parallel.assert_outcomes(passed=3, failed=3)
+
+    def outcomes(result: pytest.RunResult) -> set[str]:
+        return {line for line in result.stdout.lines if line.startswith(("PASSED", "FAILED"))}
+
+    assert outcomes(serial) == outcomes(parallel)
