@@ -1,1 +1,100 @@
-"""pytest fixtures for the twins (being written)."""
+"""pytest fixtures for the twins (the ``holdout_twins`` pytest11 plugin).
+
+``twin("slack")`` gives a running twin, reset for the current test. Servers start on first use,
+once per process (so once per xdist worker), and stop when the session ends::
+
+    def test_post(twin):
+        slack = twin("slack")
+        WebClient(token=slack.token, base_url=slack.base_url + "/api/").chat_postMessage(...)
+        assert slack.journal.calls("chat.postMessage")
+
+The seed and chaos come from the holdout plugin when it runs a scenario trial: a ``holdout_seed``
+fixture resets the twins under that seed, a ``holdout_chaos`` rate above 0 turns on random
+faults for the test. Without them the seed is 0 and chaos is off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from holdout_twins import twin_class
+from holdout_twins.core import Twin
+
+TwinFactory = Callable[[str], Twin]
+
+
+class TwinPool:
+    """The twins running in this process, by name, each started on first request."""
+
+    def __init__(self) -> None:
+        self._running: dict[str, Twin] = {}
+
+    def get(self, name: str) -> Twin:
+        if name not in self._running:
+            self._running[name] = twin_class(name)().start()
+        return self._running[name]
+
+    def stop_all(self) -> None:
+        for running in self._running.values():
+            running.stop()
+        self._running.clear()
+
+
+class TwinSet:
+    """The ``twins`` fixture: ``twins.slack`` or ``twins["slack"]``, started and reset on use."""
+
+    def __init__(self, factory: TwinFactory) -> None:
+        self._factory = factory
+
+    def __getitem__(self, name: str) -> Twin:
+        return self._factory(name)
+
+    def __getattr__(self, name: str) -> Twin:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._factory(name)
+
+
+def _optional_fixture(request: pytest.FixtureRequest, name: str, default: Any) -> Any:
+    try:
+        return request.getfixturevalue(name)
+    except pytest.FixtureLookupError:
+        return default
+
+
+@pytest.fixture(scope="session")
+def twin_pool() -> Iterator[TwinPool]:
+    """Every twin started in this process; stopped at the end of the session."""
+    pool = TwinPool()
+    yield pool
+    pool.stop_all()
+
+
+@pytest.fixture
+def twin(request: pytest.FixtureRequest, twin_pool: TwinPool) -> Iterator[TwinFactory]:
+    """A factory: ``twin(name)`` is that twin, running, reset under the test's seed."""
+    seed = int(_optional_fixture(request, "holdout_seed", 0))
+    chaos = float(_optional_fixture(request, "holdout_chaos", 0.0))
+    prepared: dict[str, Twin] = {}
+
+    def factory(name: str) -> Twin:
+        if name not in prepared:
+            running = twin_pool.get(name)
+            running.reset(seed)
+            if chaos > 0:
+                running.faults.chaos(chaos)
+            prepared[name] = running
+        return prepared[name]
+
+    yield factory
+    for used in prepared.values():  # faults must not leak into whatever runs next in the process
+        used.faults.clear()
+        used.rate_limits.reset()
+
+
+@pytest.fixture
+def twins(twin: TwinFactory) -> TwinSet:
+    """All twins by name: ``twins.slack``, ``twins["jira"]``; each reset on first use in a test."""
+    return TwinSet(twin)
