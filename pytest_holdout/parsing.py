@@ -1,0 +1,73 @@
+"""From decrypted bytes to the scenario model, whichever of the two forms the file is written in.
+
+The form is recognised from the content (file names are opaque ids): a Gherkin file's first line
+that is neither blank nor a ``#`` comment must be a tag line (``@...``) or a Feature line
+(``Feature:``, ``Fonctionnalité:`` ... in any of Gherkin's languages), which is exactly what the
+Gherkin grammar demands. Anything else is read as the YAML form, which must be a mapping with a
+``feature`` key. The two cannot be confused: ``@`` cannot start plain YAML, and the YAML form's
+keys are lower case, unlike every Feature keyword that could begin a YAML key.
+
+Errors name the opaque id and a line number only. The parser's own message, which may quote the
+scenario, is kept in ``ScenarioSyntaxError.detail`` for the sealed report.
+"""
+
+from __future__ import annotations
+
+from pytest_holdout.errors import SecretBearingError
+from pytest_holdout.gherkin_form import (
+    FEATURE_KEYWORDS,
+    MalformedFeature,
+    feature_from_document,
+    read_gherkin,
+)
+from pytest_holdout.model import Feature
+from pytest_holdout.yaml_form import read_yaml
+
+
+class ScenarioSyntaxError(SecretBearingError):
+    """A scenario file that does not parse. ``str()`` is safe; ``detail`` is secret."""
+
+    def __init__(self, file_id: str, line: int, detail: str) -> None:
+        super().__init__(f"{file_id}: malformed scenario at line {line}", detail)
+        self.file_id = file_id
+        self.line = line
+
+
+def parse_feature(data: bytes, file_id: str) -> Feature:
+    """The feature held by one decrypted file; raises ScenarioSyntaxError."""
+    try:
+        return _parse(data, file_id)
+    except MalformedFeature as error:
+        line, detail = error.line, error.detail
+    # Raised outside the except block on purpose: the new error must not carry the old one (and
+    # its scenario text) as __context__.
+    raise ScenarioSyntaxError(file_id, line, detail)
+
+
+def _parse(data: bytes, file_id: str) -> Feature:
+    text = _decode(data)
+    first_line = _first_significant_line(text)
+    if first_line is None:
+        raise MalformedFeature(1, "the file holds no feature")
+    document = read_gherkin(text) if _starts_gherkin(first_line) else read_yaml(text)
+    return feature_from_document(document, file_id)
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")  # tolerate a byte order mark
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise MalformedFeature(line, f"not UTF-8: {error.reason} at byte {error.start}") from None
+
+
+def _first_significant_line(text: str) -> str | None:
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return stripped
+    return None
+
+
+def _starts_gherkin(line: str) -> bool:
+    return line.startswith("@") or any(line.startswith(f"{kw}:") for kw in FEATURE_KEYWORDS)
