@@ -14,6 +14,12 @@ from pytest_holdout.collect import HoldoutScenario
 from pytest_holdout.session import register, trial_seed
 
 
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from pytest_holdout import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("holdout", "holdout scenarios (pytest-holdout)")
     group.addoption(
@@ -67,6 +73,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="RATE",
         help="turn on the twins' fault injection at RATE (0..1) during holdout trials",
     )
+    group.addoption(
+        "--holdout-judge-model",
+        default=None,
+        metavar="MODEL",
+        help="the model that judges @then.judged steps (default: ini holdout_judge_model)",
+    )
+    group.addoption(
+        "--holdout-judge-votes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="ask the judge N times and take the majority (default: ini holdout_judge_votes, 1)",
+    )
+    group.addoption(
+        "--holdout-judge-temperature",
+        type=float,
+        default=None,
+        metavar="T",
+        help="the judge's sampling temperature (default: ini holdout_judge_temperature, 0)",
+    )
+    parser.addini("holdout_judge_model", "the judge's model", default="claude-sonnet-4-5")
+    parser.addini("holdout_judge_votes", "judge votes per judged step", default="1")
+    parser.addini("holdout_judge_temperature", "the judge's temperature", default="0")
     parser.addini("holdout_dir", "the encrypted scenario store", default="scenarios_encrypted")
     parser.addini("holdout_trials", "trials per scenario", default="1")
 

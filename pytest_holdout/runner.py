@@ -76,6 +76,11 @@ def _step_arguments(
     return kwargs
 
 
+def twin_journals(request: pytest.FixtureRequest) -> dict[str, list[Any]]:
+    """The requests each twin received in this trial, for a judge's transcript."""
+    return {}
+
+
 class ScenarioRun:
     """One trial of one scenario."""
 
@@ -133,7 +138,9 @@ class ScenarioRun:
         if definition.target_fixture:
             published[definition.target_fixture] = result
         if getattr(definition, "judged", None) is not None:
-            verdict = judge(self.scenario, index, definition.judged, result, self.detail)
+            verdict = judge(
+                self.scenario, index, definition.judged, result, self.detail, twin_journals(request)
+            )
             if verdict is None:
                 record.status = "unjudged"
                 self.unjudged = True
