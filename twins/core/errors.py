@@ -16,6 +16,7 @@ class Generic:
     NOT_FOUND = "not_found"  # no route for the path
     METHOD_NOT_ALLOWED = "method_not_allowed"  # the path exists, the HTTP method does not
     INVALID_JSON = "invalid_json"  # a JSON content type with a body that is not JSON
+    JSON_NOT_OBJECT = "json_not_object"  # JSON where an object was required (``params()``)
     INVALID_FORM = "invalid_form"  # a form content type with a body that does not decode
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # a body in a content type not understood
     PAYLOAD_TOO_LARGE = "payload_too_large"  # a body over ``Twin.max_body`` bytes (HTTP 413)

@@ -87,11 +87,11 @@ class Request:
     def params(self) -> dict[str, Any]:
         """Query parameters overlaid with the body's fields: how RPC-style APIs (Slack) read input.
 
-        A JSON body that is not an object is ``ServiceError(400, INVALID_JSON)``.
+        A JSON body that is not an object is ``ServiceError(400, JSON_NOT_OBJECT)``.
         """
         data = self.data()
         if not isinstance(data, Mapping):
-            raise ServiceError(400, Generic.INVALID_JSON, "the body is not a JSON object")
+            raise ServiceError(400, Generic.JSON_NOT_OBJECT, "the body is not a JSON object")
         return {**self.query, **data}
 
 
