@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from pytest_holdout.errors import HoldoutError
 from pytest_holdout.model import Scenario, Step
 from pytest_holdout.outcomes import StepDetail, TrialDetail
+from pytest_holdout.steps import AmbiguousStepError, StepRegistry, UndefinedStepError
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def twin_journals(request: pytest.FixtureRequest) -> dict[str, list[Any]]:
 class ScenarioRun:
     """One trial of one scenario."""
 
-    def __init__(self, scenario: Scenario, registry: Any, detail: TrialDetail) -> None:
+    def __init__(self, scenario: Scenario, registry: StepRegistry, detail: TrialDetail) -> None:
         self.scenario = scenario
         self.registry = registry
         self.detail = detail
@@ -124,13 +124,11 @@ class ScenarioRun:
     ) -> None:
         try:
             match = self.registry.match(step.kind, step.text)
-        except HoldoutError as exc:
-            # The registry's messages never quote the step; the category is public.
-            record.status = "undefined" if "no step" in str(exc) else "ambiguous"
-            record.error = str(exc)
-            raise StepNotRunnable(
-                f"{'undefined' if record.status == 'undefined' else 'ambiguous'} step"
-            ) from None
+        except (UndefinedStepError, AmbiguousStepError) as exc:
+            record.status = "undefined" if isinstance(exc, UndefinedStepError) else "ambiguous"
+            where = getattr(exc, "definitions", ())
+            record.error = str(exc) + "".join(f"\n  {d.location}" for d in where)
+            raise StepNotRunnable(f"{record.status} step") from None
         definition = match.definition
         record.definition = definition.location
         kwargs = _step_arguments(definition.func, step, match.arguments, published, request)
