@@ -1,0 +1,143 @@
+"""``holdout twin serve``: run twins as standalone servers for software in any language.
+
+The ``holdout`` command calls ``register(subparsers)``; ``python -m holdout_twins.cli serve slack``
+runs the same command without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from holdout_twins import TWINS, UnknownTwin, twin_class
+from holdout_twins.core import SeedError, Twin, load_seed
+
+
+class _Usage(Exception):
+    """A wrongly called command: exit 2, like argparse."""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``twin`` (with ``serve``) to the ``holdout`` command's subcommands."""
+    parser = subparsers.add_parser("twin", help="run digital twins of the services under test")
+    add_commands(parser)
+
+
+def add_commands(parser: argparse.ArgumentParser) -> None:
+    commands = parser.add_subparsers(dest="twin_command", metavar="COMMAND", required=True)
+    serve = commands.add_parser(
+        "serve",
+        help="serve twins on 127.0.0.1 until interrupted",
+        description="Serve twins on 127.0.0.1 until Ctrl-C or SIGTERM. Prints one line per "
+        "twin: its name, base URL and a token to use.",
+    )
+    serve.add_argument("names", nargs="+", metavar="TWIN", help=f"one of: {', '.join(TWINS)}")
+    serve.add_argument(
+        "--port-base",
+        type=int,
+        default=0,
+        metavar="PORT",
+        help="serve the first twin on PORT, the next on PORT+1, ... (default: free ports)",
+    )
+    serve.add_argument("--seed", type=int, default=0, help="seed for ids and faults (default 0)")
+    serve.add_argument(
+        "--seed-data",
+        action="append",
+        default=[],
+        metavar="TWIN=FILE",
+        help="start TWIN from this YAML or JSON file instead of its own seed data",
+    )
+    serve.add_argument(
+        "--rate-limits",
+        action="store_true",
+        help="enforce the services' documented rate limits (off by default)",
+    )
+    serve.set_defaults(func=serve_command)
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    """Start the twins, print where they are, serve until SIGINT/SIGTERM."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    running: list[Twin] = []
+    try:
+        running.extend(_start(args))
+        for twin in running:
+            print(f"{twin.name} {twin.base_url} {twin.token}", flush=True)
+        while not stop.wait(0.5):
+            pass
+        return 0
+    except _Usage as error:
+        print(f"holdout twin serve: {error}", file=sys.stderr)
+        return 2
+    except (UnknownTwin, SeedError, OSError) as error:
+        print(f"holdout twin serve: {_one_line(error)}", file=sys.stderr)
+        return 1
+    finally:
+        for twin in running:
+            twin.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _start(args: argparse.Namespace) -> list[Twin]:
+    names: list[str] = args.names
+    if len(set(names)) != len(names):
+        raise _Usage("each twin can be served once")
+    if args.port_base and not 1 <= args.port_base <= 65536 - len(names):
+        raise _Usage(f"--port-base {args.port_base} leaves no room for {len(names)} twin(s)")
+    seed_files = _seed_files(args.seed_data, names)
+    classes = [twin_class(name) for name in names]  # every name checked before any port opens
+    started: list[Twin] = []
+    try:
+        for offset, (name, cls) in enumerate(zip(names, classes, strict=True)):
+            seed_data = load_seed(seed_files[name]) if name in seed_files else None
+            twin = cls(seed=args.seed, seed_data=seed_data)
+            if args.rate_limits:
+                twin.rate_limits.enforce_defaults()
+            port = args.port_base + offset if args.port_base else 0
+            try:
+                started.append(twin.start(port))
+            except OSError as error:
+                message = f"{name}: cannot listen on 127.0.0.1:{port} ({error.strerror})"
+                raise OSError(message) from None
+        return started
+    except BaseException:
+        for twin in started:
+            twin.stop()
+        raise
+
+
+def _seed_files(options: Sequence[str], names: Sequence[str]) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for option in options:
+        name, separator, path = option.partition("=")
+        if not separator or not path:
+            raise _Usage(f"--seed-data takes TWIN=FILE, not {option!r}")
+        if name not in names:
+            raise _Usage(f"--seed-data names {name!r}, which is not being served")
+        files[name] = path
+    return files
+
+
+def _one_line(error: BaseException) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m holdout_twins.cli")
+    add_commands(parser)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
