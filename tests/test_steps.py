@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re as regex
 import sys
+import textwrap
+from inspect import signature
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -11,6 +14,7 @@ import pytest
 
 from pytest_holdout import given, parsers, step, then, when
 from pytest_holdout.errors import HoldoutError
+from pytest_holdout.parsing import parse_feature
 from pytest_holdout.steps import (
     AmbiguousStepError,
     JudgeSpec,
@@ -409,3 +413,54 @@ def test_a_step_text_is_resolved_once() -> None:
     steps.match("when", "I add 3 apples")
     assert CountingParse.calls < first
     assert CountingParse.calls == 1  # only the winner, to build fresh arguments
+
+
+DOC = Path(__file__).parents[1] / "docs" / "scenarios.md"
+
+
+def documented(language: str, section: str = "") -> list[str]:
+    """The ``language`` code blocks of docs/scenarios.md, from the heading ``section`` on."""
+    text = DOC.read_text(encoding="utf-8")
+    text = text[text.index(section) :]
+    blocks = regex.findall(rf"^( *)```{language}\n(.*?)^\1```", text, flags=regex.M | regex.S)
+    return [textwrap.dedent(block) for _, block in blocks]
+
+
+def test_the_documented_check_prints_what_the_doc_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "refunds.feature").write_text(documented("gherkin")[0], encoding="utf-8")
+    (tmp_path / "refunds.yaml").write_text(documented("yaml")[0], encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    example = documented("python", "### Checking a file")[0]
+    exec(example, {})
+    printed = capsys.readouterr().out.splitlines()
+    promised = regex.findall(r"^# (refunds\..*)$", example, flags=regex.M)
+    assert printed[:3] == [*promised, "S-example: malformed scenario at line 4"]
+
+
+def test_the_documented_steps_run_the_documented_feature() -> None:
+    namespace: dict[str, Any] = {}
+    for block in documented("python", "## Step definitions"):
+        exec(block, namespace)
+    steps = StepRegistry.from_namespaces([SimpleNamespace(**namespace)])
+    gherkin, yaml_form, french = (
+        parse_feature(text.encode(), "S-doc")
+        for text in [*documented("gherkin")[:1], *documented("yaml")[:1], documented("gherkin")[1]]
+    )
+    assert french.language == "fr"
+    for feature in (gherkin, yaml_form):
+        for scenario in feature.scenarios:
+            published: dict[str, Any] = {}
+            for one_step in scenario.steps:
+                match = steps.match(one_step.kind, one_step.text)
+                given_values = {
+                    **published,
+                    "datatable": [list(row) for row in one_step.datatable or ()],
+                    "docstring": one_step.docstring,
+                    **match.arguments,
+                }
+                func = match.definition.func
+                result = func(**{name: given_values[name] for name in signature(func).parameters})
+                if match.definition.target_fixture:
+                    published[match.definition.target_fixture] = result
