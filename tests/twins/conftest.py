@@ -1,0 +1,155 @@
+"""Shared fixtures for the twin tests: a tiny example twin for the core, HTTP helpers, the specs."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from holdout_twins.core import (
+    Generic,
+    Request,
+    Response,
+    Router,
+    ServiceError,
+    Twin,
+    json_response,
+    page,
+    sse_event,
+    stream,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+API_SPECS = REPO.parent / "shared" / "api-specs"
+
+notes_router = Router()
+
+
+class NotesTwin(Twin):
+    """A twin of a made-up notes service: just enough surface to exercise the core."""
+
+    name = "notes"
+    router = notes_router
+    max_body = 64 * 1024
+
+    def build_state(self, seed_data: dict[str, Any]) -> dict[str, Any]:
+        return {"notes": list(seed_data.get("notes", [])), "count": 0}
+
+    def error_response(self, error: ServiceError) -> Response:
+        status = 404 if error.code == Generic.NOT_FOUND else error.status
+        return json_response({"problem": error.code}, status, error.headers)
+
+
+@notes_router.post("/notes", name="notes.create")
+def create_note(twin: NotesTwin, request: Request) -> dict[str, Any]:
+    params = request.params()
+    if not params.get("text"):
+        raise ServiceError(422, "text_required")
+    note = {"id": twin.ids.string(8, prefix="N"), "text": params["text"], "at": twin.clock.now()}
+    twin.state["notes"].append(note)
+    return note
+
+
+@notes_router.get("/notes", name="notes.list")
+def list_notes(twin: NotesTwin, request: Request) -> dict[str, Any]:
+    result = page(twin.state["notes"], int(request.query.get("offset", 0)), 2)
+    return {"notes": result.items, "next": result.next_offset}
+
+
+@notes_router.get("/notes/{index:int}", name="notes.get")
+def get_note(twin: NotesTwin, request: Request) -> Any:
+    notes = twin.state["notes"]
+    if request.path_params["index"] >= len(notes):
+        raise ServiceError(404, "no_such_note")
+    return notes[request.path_params["index"]]
+
+
+@notes_router.post("/count", name="count")
+def count(twin: NotesTwin, request: Request) -> dict[str, int]:
+    # Read, let other threads run, write: loses updates unless the core serialises handlers.
+    current = twin.state["count"]
+    time.sleep(0)
+    twin.state["count"] = current + 1
+    return {"count": twin.state["count"]}
+
+
+@notes_router.get("/stream", name="stream", auth=False)
+def stream_notes(twin: NotesTwin, request: Request) -> Response:
+    events = [sse_event(note, "note") for note in twin.state["notes"]]
+    return stream([*events, sse_event({"done": True}, "end")])
+
+
+@notes_router.get("/boom", name="boom")
+def boom(twin: NotesTwin, request: Request) -> Any:
+    raise RuntimeError("a bug in the twin")
+
+
+@pytest.fixture(scope="session")
+def notes_server() -> Iterator[NotesTwin]:
+    with NotesTwin(seed_data={"notes": [{"id": "N0", "text": "seeded"}]}) as running:
+        yield running
+
+
+@pytest.fixture
+def notes(notes_server: NotesTwin) -> NotesTwin:
+    """The notes twin, running, reset to seed 0."""
+    notes_server.reset(0)
+    return notes_server
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def call(
+    twin: Twin,
+    method: str,
+    path: str,
+    body: bytes | str | dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    *,
+    token: str | None = "",
+    connection: http.client.HTTPConnection | None = None,
+) -> Reply:
+    """One request to a running twin. A dict body is sent as JSON; ``token=""`` means the twin's
+    own token, ``None`` none at all."""
+    sent = dict(headers or {})
+    if isinstance(body, dict):
+        body = json.dumps(body)
+        sent.setdefault("Content-Type", "application/json")
+    if token is not None:
+        sent.setdefault("Authorization", f"Bearer {token or twin.token}")
+    own = connection is None
+    connection = connection or http.client.HTTPConnection("127.0.0.1", twin.port, timeout=10)
+    try:
+        connection.request(method, path, body=body, headers=sent)
+        response = connection.getresponse()
+        return Reply(response.status, dict(response.getheaders()), response.read())
+    finally:
+        if own:
+            connection.close()
+
+
+@pytest.fixture
+def send() -> Any:
+    """``send(twin, method, path, body, headers, token=..., connection=...)`` -> ``Reply``."""
+    return call
+
+
+@pytest.fixture
+def api_specs() -> Path:
+    """The public API descriptions, next to the repository; the test is skipped without them."""
+    if not API_SPECS.is_dir():
+        pytest.skip(f"public API descriptions not found at {API_SPECS}")
+    return API_SPECS
