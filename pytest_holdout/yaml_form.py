@@ -40,18 +40,51 @@ STEP_ARGUMENT_KEYS = frozenset({"datatable", "docstring"})
 _NULL_TAG = "tag:yaml.org,2002:null"
 
 
+#: The most nodes a file may hold once its aliases are expanded. Aliases let a few bytes stand for
+#: an exponential amount of content ("billion laughs"), and anyone may add a scenario file.
+MAX_EXPANDED_NODES = 1_000_000
+
+
 def read_yaml(text: str) -> Node:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+        if isinstance(root, yaml.MappingNode):
+            _check_expanded_size(root)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         raise MalformedFeature(mark.line + 1 if mark else 1, str(error)) from None
     except yaml.YAMLError as error:
         raise MalformedFeature(1, str(error)) from None
+    except RecursionError:
+        raise MalformedFeature(1, "nested too deeply") from None
     if not isinstance(root, yaml.MappingNode):
         line = 1 if root is None else _line(root)
         raise MalformedFeature(line, "neither Gherkin nor a YAML mapping with a 'feature' key")
     return {"feature": _feature(_Mapping(root, "the feature", FEATURE_KEYS, required="feature"))}
+
+
+def _check_expanded_size(root: yaml.Node) -> None:
+    """Refuse alias cycles and files too large once expanded, in time linear in the file."""
+    sizes: dict[int, int] = {}  # by node identity: an alias is the very node it names
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known == 0:
+            raise MalformedFeature(_line(node), "an alias refers to a node that contains it")
+        if known is not None:
+            return known
+        sizes[id(node)] = 0  # being measured
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        else:
+            children = node.value if isinstance(node, yaml.SequenceNode) else []
+        total = 1 + sum(size(child) for child in children)
+        if total > MAX_EXPANDED_NODES:
+            raise MalformedFeature(_line(node), "too large once its aliases are expanded")
+        sizes[id(node)] = total
+        return total
+
+    size(root)
 
 
 class _Mapping:
@@ -87,7 +120,13 @@ class _Mapping:
         return list(node.value)
 
     def tags(self) -> list[Node]:
-        return [{"name": "@" + _text(tag, "a tag").removeprefix("@")} for tag in self.items("tags")]
+        tags = []
+        for node in self.items("tags"):
+            name = _text(node, "a tag").removeprefix("@")
+            if not name or any(char.isspace() for char in name):
+                raise MalformedFeature(_line(node), "a tag is one word")  # as in Gherkin
+            tags.append({"name": "@" + name})
+        return tags
 
     def location(self) -> Node:
         return {"line": self.line}

@@ -386,6 +386,23 @@ class TestErrors:
         assert_safe(error, line)
         assert "SECRET-7f3" not in repr(error)
 
+    def test_aliases_cannot_expand_into_a_huge_file(self) -> None:
+        lines = ["feature: F", "l0: &l0 [x, x, x, x, x, x, x, x, x, x]"]
+        lines += [f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 10)}]" for n in range(1, 9)]
+        # l5 is the first to stand for more than a million nodes
+        assert_safe(syntax_error("\n".join(lines) + "\n"), 7)
+
+    def test_an_alias_cannot_contain_itself(self) -> None:
+        text = "feature: F\nscenarios: &s\n  - scenario: S\n    steps: *s\n"
+        assert_safe(syntax_error(text), 2)  # the anchor's line
+
+    def test_yaml_nested_too_deeply(self) -> None:
+        assert_safe(syntax_error("[" * 5000 + "]" * 5000), 1)
+
+    def test_a_yaml_tag_is_one_word(self) -> None:
+        text = "feature: F\ntags: [two words]\nscenarios:\n  - scenario: S\n    steps: [given: x]\n"
+        assert_safe(syntax_error(text), 2)
+
     def test_non_utf8_names_the_line(self) -> None:
         assert_safe(syntax_error(b"Feature: F\n  Scenario: S\n    Given caf\xe9\n"), 3)
 
