@@ -1,0 +1,87 @@
+"""The ``twin`` and ``twins`` fixtures, as a project's test suite uses them."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+USES_SLACK = """
+    from slack_sdk import WebClient
+
+    PORTS = []
+
+    def client(slack):
+        return WebClient(token=slack.token, base_url=slack.base_url + "/api/")
+
+    def test_first_posts(twin):
+        slack = twin("slack")
+        PORTS.append(slack.port)
+        client(slack).chat_postMessage(channel="C0GENERAL1", text="from the first test")
+        assert len(slack.journal) == 1
+
+    def test_second_starts_clean_on_the_same_server(twin):
+        slack = twin("slack")
+        PORTS.append(slack.port)
+        history = client(slack).conversations_history(channel="C0GENERAL1")
+        texts = [message["text"] for message in history["messages"]]
+        assert "from the first test" not in texts
+        assert len(slack.journal) == 1
+        assert PORTS[0] == PORTS[1]
+
+    def test_twins_by_name_is_the_same_twin(twin, twins):
+        assert twins.slack is twins["slack"] is twin("slack")
+        assert twin("slack").seed == 0
+        assert twin("slack").faults.chaos_rate == 0.0
+
+    def test_last_records_the_port(twin):
+        with open("port", "w") as file:
+            file.write(str(twin("slack").port))
+"""
+
+
+def test_twins_start_once_reset_per_test_and_stop_at_the_end(pytester: pytest.Pytester):
+    pytester.makepyfile(test_uses_slack=USES_SLACK)
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=4)
+    port = int((pytester.path / "port").read_text())
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_the_holdout_seed_and_chaos_fixtures_are_honoured(pytester: pytest.Pytester):
+    pytester.makeconftest(
+        """
+        import pytest
+
+        @pytest.fixture
+        def holdout_seed():
+            return 42
+
+        @pytest.fixture
+        def holdout_chaos(request):
+            return getattr(request, "param", 0.25)
+        """
+    )
+    pytester.makepyfile(
+        test_seeded="""
+        import pytest
+        from holdout_twins.slack import SlackTwin
+
+        def test_reset_under_the_trials_seed(twin):
+            slack = twin("slack")
+            assert slack.seed == 42
+            assert slack.token == SlackTwin(seed=42).token != SlackTwin(seed=0).token
+
+        def test_chaos_on_at_the_trials_rate(twin):
+            assert twin("slack").faults.chaos_rate == 0.25
+
+        @pytest.mark.parametrize("holdout_chaos", [0.0], indirect=True)
+        def test_chaos_off_at_zero(twin, holdout_chaos):
+            assert twin("slack").faults.chaos_rate == 0.0
+        """
+    )
+
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
