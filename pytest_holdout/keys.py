@@ -1,0 +1,241 @@
+"""Keyholders' keys: private identities from the environment, public recipients from RECIPIENTS.
+
+Both sides accept the two kinds of key age accepts: native X25519 keys (``AGE-SECRET-KEY-1...``
+/ ``age1...``) and SSH keys (ssh-ed25519 and ssh-rsa), so that a keyholder can use the SSH key
+they already have. pyrage does the cryptography; this module only finds, parses and names keys.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyrage
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+from pytest_holdout.errors import HoldoutError
+
+IDENTITY_VAR = "HOLDOUT_IDENTITY"
+IDENTITY_FILE_VAR = "HOLDOUT_IDENTITY_FILE"
+
+NativeIdentity = pyrage.x25519.Identity | pyrage.ssh.Identity
+NativeRecipient = pyrage.x25519.Recipient | pyrage.ssh.Recipient
+
+_AGE_SECRET_PREFIX = "AGE-SECRET-KEY-1"
+_SSH_RECIPIENT_TYPES = ("ssh-ed25519", "ssh-rsa")
+
+
+class NoIdentityError(HoldoutError):
+    """Neither variable is set: this process is not a keyholder's."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"no private key: set {IDENTITY_VAR} (the key text) or "
+            f"{IDENTITY_FILE_VAR} (a path to an age identity file or OpenSSH private key)"
+        )
+
+
+class InsecureKeyFileWarning(UserWarning):
+    """The identity file can be read by users other than its owner."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A private key, parsed once: pyrage's object, its public recipient and its raw secret.
+
+    ``secret`` is the private key material itself (the X25519 scalar, the Ed25519 seed, the RSA
+    private exponent), not an encoding of it, so the manifest key derived from it does not
+    change when the same key is saved differently.
+    """
+
+    native: NativeIdentity = field(repr=False)
+    recipient: str
+    secret: bytes = field(repr=False)
+
+    def __repr__(self) -> str:  # never the secret, even in a traceback
+        return f"<Identity {self.recipient}>"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A public key from RECIPIENTS: its text as written (without comment) and pyrage's object."""
+
+    text: str
+    native: NativeRecipient = field(repr=False, compare=False)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def has_identity(env: Mapping[str, str] = os.environ) -> bool:
+    """Whether a private key is configured (not whether it is valid)."""
+    return bool(env.get(IDENTITY_VAR) or env.get(IDENTITY_FILE_VAR))
+
+
+def load_identities(env: Mapping[str, str] = os.environ) -> list[Identity]:
+    """Every identity in ``HOLDOUT_IDENTITY`` and ``HOLDOUT_IDENTITY_FILE`` (both may be set)."""
+    if not has_identity(env):
+        raise NoIdentityError()
+    identities: list[Identity] = []
+    if env.get(IDENTITY_VAR):
+        identities += parse_identities(env[IDENTITY_VAR], IDENTITY_VAR)
+    if env.get(IDENTITY_FILE_VAR):
+        path = Path(env[IDENTITY_FILE_VAR]).expanduser()
+        try:
+            text = path.read_text(encoding="utf-8")
+            mode = path.stat().st_mode
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not a text file"
+            raise HoldoutError(f"{IDENTITY_FILE_VAR} {path}: cannot read ({reason})") from None
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            warnings.warn(
+                f"{path}: private key readable by others (run: chmod 600 {path})",
+                InsecureKeyFileWarning,
+                stacklevel=2,
+            )
+        identities += parse_identities(text, f"{IDENTITY_FILE_VAR} {path}")
+    return identities
+
+
+def parse_identities(text: str, source: str) -> list[Identity]:
+    """The identities in an age identity file or an OpenSSH private key. ``source`` names it in
+    errors, which never quote the key."""
+    if "-----BEGIN" in text:
+        return [_ssh_identity(text, source)]
+    identities = []
+    for number, line in _significant_lines(text):
+        if not line.upper().startswith(_AGE_SECRET_PREFIX):
+            raise HoldoutError(f"{source}: line {number} is not an age identity")
+        try:
+            native = pyrage.x25519.Identity.from_str(line)
+        except pyrage.IdentityError:
+            raise HoldoutError(f"{source}: line {number} is not a valid age identity") from None
+        identities.append(Identity(native, str(native.to_public()), _bech32_data(str(native))))
+    if not identities:
+        raise HoldoutError(f"{source}: holds no identity")
+    return identities
+
+
+def _ssh_identity(text: str, source: str) -> Identity:
+    data = text.encode()
+    try:
+        if "BEGIN OPENSSH PRIVATE KEY" in text:
+            key: Any = serialization.load_ssh_private_key(data, password=None)
+        else:
+            key = serialization.load_pem_private_key(data, password=None)
+        native = pyrage.ssh.Identity.from_buffer(data)
+    except Exception:  # cryptography raises several types; none is worth telling apart here
+        raise HoldoutError(
+            f"{source}: not a usable SSH private key (passphrase-protected keys are not supported)"
+        ) from None
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        secret = key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+    elif isinstance(key, rsa.RSAPrivateKey):
+        d = key.private_numbers().d
+        secret = d.to_bytes((d.bit_length() + 7) // 8, "big")
+    else:
+        raise HoldoutError(f"{source}: only ssh-ed25519 and ssh-rsa keys are supported")
+    public = key.public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    )
+    return Identity(native, public.decode("ascii"), secret)
+
+
+def recipient_of(identity: Identity) -> str:
+    """The public recipient matching ``identity``, as it would appear in RECIPIENTS."""
+    return identity.recipient
+
+
+def parse_recipient(text: str) -> Recipient:
+    """One recipient (``age1...``, ``ssh-ed25519 AAAA...`` or ``ssh-rsa AAAA...``); an SSH key's
+    trailing comment is dropped. Raises ValueError with a reason fit for a one-line message."""
+    words = text.split()
+    if not words:
+        raise ValueError("empty")
+    try:
+        if words[0] in _SSH_RECIPIENT_TYPES and len(words) >= 2:
+            canonical = f"{words[0]} {words[1]}"
+            return Recipient(canonical, pyrage.ssh.Recipient.from_str(canonical))
+        if words[0].startswith("age1") and len(words) == 1:
+            native = pyrage.x25519.Recipient.from_str(words[0])
+            return Recipient(str(native), native)
+    except pyrage.RecipientError:
+        raise ValueError("not a valid recipient") from None
+    raise ValueError("not an age1..., ssh-ed25519 or ssh-rsa recipient")
+
+
+def load_recipients(path: Path) -> list[Recipient]:
+    """The recipients in a file in the format of age's ``-R``: one a line, ``#`` comments."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise HoldoutError(f"{path}: missing (run `holdout init RECIPIENT`)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "not a text file"
+        raise HoldoutError(f"{path}: cannot read ({reason})") from None
+    recipients: list[Recipient] = []
+    seen: dict[str, int] = {}
+    for number, line in _significant_lines(text):
+        try:
+            recipient = parse_recipient(line)
+        except ValueError as exc:
+            raise HoldoutError(f"{path}: line {number}: {exc}") from None
+        if recipient.text in seen:
+            first = seen[recipient.text]
+            raise HoldoutError(f"{path}: line {number}: same recipient as line {first}")
+        seen[recipient.text] = number
+        recipients.append(recipient)
+    if not recipients:
+        raise HoldoutError(f"{path}: no recipients (add one per line)")
+    return recipients
+
+
+def native_identities(identities: Sequence[Identity | NativeIdentity]) -> list[NativeIdentity]:
+    """pyrage's objects, whether given ours or pyrage's own."""
+    return [i.native if isinstance(i, Identity) else i for i in identities]
+
+
+def native_recipients(recipients: Sequence[Recipient | NativeRecipient]) -> list[NativeRecipient]:
+    return [r.native if isinstance(r, Recipient) else r for r in recipients]
+
+
+def generate() -> Identity:
+    """A new X25519 identity."""
+    native = pyrage.x25519.Identity.generate()
+    return Identity(native, str(native.to_public()), _bech32_data(str(native)))
+
+
+def identity_text(identity: Identity) -> str:
+    """An X25519 identity as an age identity file, in the layout ``age-keygen`` writes."""
+    return f"# public key: {identity.recipient}\n{identity.native}\n"
+
+
+def _significant_lines(text: str) -> Iterator[tuple[int, str]]:
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            yield number, stripped
+
+
+_BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def _bech32_data(text: str) -> bytes:
+    """The bytes a Bech32 string encodes, checksum dropped. pyrage has already validated the
+    string (and its checksum), so this only regroups its 5-bit words into bytes."""
+    data_part = text.lower().rsplit("1", 1)[1][:-6]
+    value = 0
+    for char in data_part:
+        value = (value << 5) | _BECH32_CHARSET.index(char)
+    bits = 5 * len(data_part)
+    return (value >> (bits % 8)).to_bytes(bits // 8, "big")
