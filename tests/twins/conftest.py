@@ -153,3 +153,17 @@ def api_specs() -> Path:
     if not API_SPECS.is_dir():
         pytest.skip(f"public API descriptions not found at {API_SPECS}")
     return API_SPECS
+
+
+@pytest.fixture
+def slack(twin: Any) -> Twin:
+    """The Slack twin from the ``twin`` fixture: running, reset for this test."""
+    return twin("slack")
+
+
+@pytest.fixture
+def client(slack: Twin) -> Any:
+    """slack_sdk's WebClient, authenticated as the twin's bot."""
+    from slack_sdk import WebClient
+
+    return WebClient(token=slack.token, base_url=slack.base_url + "/api/")
