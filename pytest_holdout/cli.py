@@ -1,7 +1,402 @@
-"""The `holdout` command (being written)."""
+"""The ``holdout`` command: manage the encrypted scenario store.
+
+Exit status: 0 success, 1 failure, 2 usage error. An expected failure is one line on stderr,
+``holdout: <message>``, naming a file or an opaque id and never quoting a scenario.
+
+Other modules add subcommands. Each module named in ``EXTENSIONS`` is imported when the parser
+is built (a module that does not exist yet is skipped) and must define::
+
+    def register(subparsers: argparse._SubParsersAction) -> None
+
+which adds its parsers with ``subparsers.add_parser(...)`` and binds each to a handler with
+``parser.set_defaults(func=handler)``, where ``handler(args: argparse.Namespace) -> int`` returns
+the exit status and raises ``HoldoutError`` for an expected failure. ``args.store`` (the
+``--store`` option, or None) is available to every handler.
+"""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import importlib
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import warnings
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from types import FrameType
+
+from pytest_holdout import keys
+from pytest_holdout.errors import HoldoutError, UsageError
+from pytest_holdout.fsutil import atomic_create
+from pytest_holdout.store import RECIPIENTS, STORE_DIR, Store, find_store, recipient_stanzas
+
+EXTENSIONS = ["pytest_holdout.report_cli", "holdout_twins.cli", "pytest_holdout.demo"]
+
+_RECIPIENTS_HEADER = """\
+# The keyholders' public keys, one a line: age1..., ssh-ed25519 ... or ssh-rsa ...
+# (the format of age -R). After a change run `holdout rekey`, then `holdout manifest`.
+"""
+
 
 def main(argv: list[str] | None = None) -> int:
-    raise SystemExit("holdout: not written yet")
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit:  # --help, or a usage error argparse already reported
+        return int(exit.code or 0)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            return int(args.func(args))
+        except HoldoutError as exc:
+            _error(str(exc))
+            return exc.exit_code
+        except KeyboardInterrupt:
+            _error("interrupted")
+            return 130
+        except BrokenPipeError:  # `holdout list | head`
+            sys.stderr.close()
+            return 0
+        except OSError as exc:
+            _error(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc))
+            return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="holdout",
+        description="Holdout scenarios for software written by coding agents: an encrypted "
+        "store that anyone can add to and only keyholders can read.",
+        epilog="Keys: a keyholder sets HOLDOUT_IDENTITY (the key text) or HOLDOUT_IDENTITY_FILE "
+        "(a path to an age identity file or an OpenSSH private key).",
+    )
+    parser.add_argument(
+        "--store",
+        metavar="DIR",
+        help=f"the store (default: {STORE_DIR}/ in the current folder or the nearest above)",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_store_commands(subparsers)
+    for name in EXTENSIONS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # the module exists but something it imports does not
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def _add_store_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    def command(name: str, func: object, help: str, description: str) -> argparse.ArgumentParser:
+        sub = subparsers.add_parser(name, help=help, description=f"{help}. {description}")
+        sub.set_defaults(func=func)
+        return sub
+
+    init = command(
+        "init",
+        init_command,
+        "create the store with a RECIPIENTS file",
+        f"Creates {STORE_DIR}/ (or --store DIR) and its {RECIPIENTS}, one recipient a line. "
+        "Refuses if RECIPIENTS exists.",
+    )
+    init.add_argument(
+        "recipients", nargs="+", metavar="RECIPIENT", help="age1..., or 'ssh-ed25519 AAAA...'"
+    )
+
+    keygen = command(
+        "keygen",
+        keygen_command,
+        "create a new identity (an X25519 private key)",
+        "With -o, writes it to FILE (mode 0600, never over an existing file) and prints its "
+        "public recipient; without, prints the identity on stdout and the recipient on stderr.",
+    )
+    keygen.add_argument("-o", "--output", metavar="FILE", help="write the identity to FILE")
+
+    add = command(
+        "add",
+        add_command,
+        "encrypt a new scenario file into the store",
+        "Encrypts FILE (or stdin) to every recipient under a fresh opaque id and prints the id. "
+        "Needs no private key: whoever adds a scenario cannot read it back.",
+    )
+    add.add_argument("source", metavar="FILE|-", help="a .feature or YAML scenario file")
+    add.add_argument(
+        "--delete-source",
+        action="store_true",
+        help="remove FILE once the encrypted file is written and verified",
+    )
+
+    command(
+        "list",
+        list_command,
+        "list the scenario files",
+        "Prints id, size in bytes and modification time (UTC) of each file. Needs no key.",
+    )
+
+    show = command(
+        "show",
+        show_command,
+        "decrypt a scenario file to stdout (keyholder)",
+        "Needs HOLDOUT_IDENTITY or HOLDOUT_IDENTITY_FILE.",
+    )
+    show.add_argument("id", metavar="ID")
+
+    edit = command(
+        "edit",
+        edit_command,
+        "edit a scenario file in $EDITOR (keyholder)",
+        "Decrypts into a private temporary folder (in /dev/shm where there is one), runs "
+        "$VISUAL or $EDITOR, encrypts the result in place and removes the plaintext whatever "
+        "happens.",
+    )
+    edit.add_argument("id", metavar="ID")
+
+    command(
+        "rekey",
+        rekey_command,
+        "re-encrypt every file to the current RECIPIENTS (keyholder)",
+        "Run it after a keyholder joined or left. Every file changes, or none does.",
+    )
+    command(
+        "check",
+        check_command,
+        "check every file decrypts and parses, and the store matches MANIFEST (keyholder)",
+        "Prints one line per problem, by id; exit 1 if there is any.",
+    )
+    command(
+        "manifest",
+        manifest_command,
+        "sign MANIFEST, the list of files that count (keyholder)",
+        "Every identity held signs it; a keyholder's line is kept when another signs the same "
+        "content.",
+    )
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+
+def init_command(args: argparse.Namespace) -> int:
+    root = Path(args.store or STORE_DIR)
+    lines = []
+    for text in args.recipients:
+        try:
+            lines.append(keys.parse_recipient(text).text)
+        except ValueError as exc:
+            raise UsageError(f"recipient {text!r}: {exc}") from None
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / RECIPIENTS
+    try:
+        atomic_create(path, (_RECIPIENTS_HEADER + "\n".join(lines) + "\n").encode(), mode=0o644)
+    except FileExistsError:
+        raise HoldoutError(f"{path}: already exists (edit it, then run `holdout rekey`)") from None
+    print(f"created {path} with {len(lines)} recipient(s)")
+    return 0
+
+
+def keygen_command(args: argparse.Namespace) -> int:
+    identity = keys.generate()
+    created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    text = f"# created: {created}\n" + keys.identity_text(identity)
+    if args.output is None:
+        sys.stdout.write(text)
+        print(f"Public key: {identity.recipient}", file=sys.stderr)
+        return 0
+    try:
+        atomic_create(Path(args.output), text.encode(), mode=0o600)
+    except FileExistsError:
+        raise HoldoutError(f"{args.output}: already exists (not overwritten)") from None
+    print(identity.recipient)
+    return 0
+
+
+def add_command(args: argparse.Namespace) -> int:
+    from pytest_holdout.parsing import parse_feature
+
+    if args.source == "-":
+        if args.delete_source:
+            raise UsageError("--delete-source needs a FILE, not stdin")
+        name, plaintext = "stdin", sys.stdin.buffer.read()
+    else:
+        name, plaintext = args.source, Path(args.source).read_bytes()
+    parse_feature(plaintext, name)  # refuse a file that could never run: its author can't fix it
+    store = _store(args)
+    file_id = store.add(plaintext)
+    if args.delete_source:
+        expected = len(store.recipients())
+        try:
+            found = recipient_stanzas(store.read_bytes(file_id))
+        except ValueError:
+            found = -1
+        if found != expected:
+            raise HoldoutError(f"{file_id}: written file failed verification; {name} kept")
+        Path(args.source).unlink()
+    print(file_id)
+    return 0
+
+
+def list_command(args: argparse.Namespace) -> int:
+    store = _store(args)
+    for file_id in store.ids():
+        info = store.path(file_id).stat()
+        modified = datetime.fromtimestamp(info.st_mtime, timezone.utc)
+        print(f"{file_id}  {info.st_size:>8}  {modified:%Y-%m-%d %H:%M:%S}")
+    return 0
+
+
+def show_command(args: argparse.Namespace) -> int:
+    store = _store(args)
+    plaintext = store.read(args.id, keys.load_identities())
+    sys.stdout.buffer.write(plaintext)
+    sys.stdout.flush()
+    return 0
+
+
+def edit_command(args: argparse.Namespace) -> int:
+    from pytest_holdout.parsing import parse_feature
+
+    store = _store(args)
+    plaintext = store.read(args.id, keys.load_identities())
+    store.recipients()  # a broken RECIPIENTS must stop us before the editing, not after
+    with _private_folder() as folder:
+        path = folder / f"{args.id}.{_suffix(plaintext)}"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(plaintext)
+        status = subprocess.call([*_editor(), str(path)])
+        if status != 0:
+            raise HoldoutError(f"{args.id}: editor exited with status {status}; file unchanged")
+        edited = path.read_bytes()
+    if edited == plaintext:
+        print(f"{args.id}: unchanged", file=sys.stderr)
+        return 0
+    store.write(args.id, edited)
+    try:
+        parse_feature(edited, args.id)
+    except HoldoutError as exc:
+        _error(f"warning: {exc} (saved; run `holdout edit {args.id}` to fix it)")
+    print(f"{args.id}: saved", file=sys.stderr)
+    return 0
+
+
+def rekey_command(args: argparse.Namespace) -> int:
+    from pytest_holdout.manifest import manifest_path
+
+    store = _store(args)
+    ids = store.rekey(keys.load_identities())
+    print(f"re-encrypted {len(ids)} file(s) to {len(store.recipients())} recipient(s)")
+    if manifest_path(store).exists():
+        print("MANIFEST no longer matches the files: run `holdout manifest`", file=sys.stderr)
+    return 0
+
+
+def check_command(args: argparse.Namespace) -> int:
+    from pytest_holdout import manifest
+    from pytest_holdout.parsing import parse_feature
+
+    store = _store(args)
+    identities = keys.load_identities()
+    problems: list[str] = []
+    scenarios = 0
+    for file_id in store.ids():
+        try:
+            scenarios += len(parse_feature(store.read(file_id, identities), file_id).scenarios)
+        except HoldoutError as exc:
+            problems.append(str(exc))
+    try:
+        signed = manifest.verify(store, identities)
+    except HoldoutError as exc:
+        problems.append(str(exc))
+    else:
+        missing, modified, unlisted = manifest.compare(store, signed)
+        problems += [f"{file_id}: missing (listed in MANIFEST)" for file_id in missing]
+        problems += [f"{file_id}: modified since MANIFEST was signed" for file_id in modified]
+        problems += [f"{file_id}: not in MANIFEST (does not count)" for file_id in unlisted]
+    for problem in problems:
+        print(problem)
+    summary = f"{len(store.ids())} file(s), {scenarios} scenario(s), {len(problems)} problem(s)"
+    print(summary, file=sys.stderr)
+    return 1 if problems else 0
+
+
+def manifest_command(args: argparse.Namespace) -> int:
+    from pytest_holdout import manifest
+
+    store = _store(args)
+    identities = keys.load_identities()
+    manifest.sign(store, identities)
+    signed = manifest.verify(store, identities)
+    print(
+        f"signed {manifest.manifest_path(store)}: {len(signed.entries)} file(s), "
+        f"{signed.items} scenario(s), {len(signed.signers)} signature(s)"
+    )
+    return 0
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _store(args: argparse.Namespace) -> Store:
+    if args.store is None:
+        return Store(find_store(Path.cwd()))
+    root = Path(args.store)
+    if not root.is_dir():
+        raise HoldoutError(f"{root}: no such store (run `holdout init`)")
+    return Store(root)
+
+
+def _editor() -> list[str]:
+    return shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+
+
+def _suffix(plaintext: bytes) -> str:
+    """An extension that gives the editor the right syntax: YAML form starts with a lower-case
+    key, Gherkin with a tag or a Feature keyword (see pytest_holdout.parsing)."""
+    for line in plaintext.decode("utf-8", "replace").splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return "yaml" if stripped[0].islower() else "feature"
+    return "feature"
+
+
+@contextlib.contextmanager
+def _private_folder() -> Iterator[Path]:
+    """A 0700 folder, in memory where possible, removed with its content on the way out
+    however we leave: an error, Ctrl-C, SIGTERM or SIGHUP (turned into KeyboardInterrupt)."""
+    shm = Path("/dev/shm")
+    parent = shm if shm.is_dir() and os.access(shm, os.W_OK) else None
+    folder = Path(tempfile.mkdtemp(prefix="holdout-edit-", dir=parent))
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)  # the editor's swap and backup files too
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
+    _error(f"warning: {message}")
+
+
+def _error(message: str) -> None:
+    print(f"holdout: {message}", file=sys.stderr)
