@@ -147,7 +147,7 @@ def send() -> Any:
     return call
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def api_specs() -> Path:
     """The public API descriptions, next to the repository; the test is skipped without them."""
     if not API_SPECS.is_dir():
