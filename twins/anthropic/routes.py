@@ -101,11 +101,6 @@ def checked_request(
                 f"max_tokens: {max_tokens} > {model.max_tokens}, which is the maximum allowed "
                 f"number of output tokens for {model.id}"
             )
-        temperature = body.get("temperature", 1.0)
-        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)):
-            raise invalid("temperature: Input should be a valid number")
-        if not 0.0 <= temperature <= 1.0:
-            raise invalid("temperature: Input should be between 0 and 1")
         if not isinstance(body.get("stream", False), bool):
             raise invalid("stream: Input should be a valid boolean")
     return body, model
