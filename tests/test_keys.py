@@ -1,0 +1,136 @@
+"""Private identities from the environment, public recipients from RECIPIENTS."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from pytest_holdout import keys
+from pytest_holdout.errors import HoldoutError
+from pytest_holdout.store import decrypt, encrypt
+
+
+def test_identity_from_the_key_text(identity: keys.Identity) -> None:
+    loaded = keys.load_identities({"HOLDOUT_IDENTITY": keys.identity_text(identity)})
+    assert [keys.recipient_of(i) for i in loaded] == [identity.recipient]
+
+
+def test_identity_from_a_file(identity: keys.Identity, identity_file: Path) -> None:
+    loaded = keys.load_identities({"HOLDOUT_IDENTITY_FILE": str(identity_file)})
+    assert [keys.recipient_of(i) for i in loaded] == [identity.recipient]
+
+
+def test_both_variables_and_several_identities_in_one_file(tmp_path: Path) -> None:
+    first, second, third = keys.generate(), keys.generate(), keys.generate()
+    path = tmp_path / "team.txt"
+    path.write_text(f"# two keys\n{first.native}\n\n{second.native}\n")
+    path.chmod(0o600)
+    env = {"HOLDOUT_IDENTITY": str(third.native), "HOLDOUT_IDENTITY_FILE": str(path)}
+    loaded = keys.load_identities(env)
+    assert {i.recipient for i in loaded} == {first.recipient, second.recipient, third.recipient}
+
+
+@pytest.mark.parametrize("pair", ["ssh_ed25519", "ssh_rsa"])
+def test_openssh_private_keys(pair: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    ssh = request.getfixturevalue(pair)
+    [from_text] = keys.load_identities({"HOLDOUT_IDENTITY": ssh.private_pem})
+    [from_file] = keys.load_identities({"HOLDOUT_IDENTITY_FILE": str(ssh.path)})
+    assert keys.recipient_of(from_text) == keys.recipient_of(from_file) == ssh.public
+    sealed = encrypt(b"hello", keys.load_recipients(_one_line_file(tmp_path, ssh.public)))
+    assert decrypt(sealed, [from_file], "S-1") == b"hello"
+
+
+def test_a_traditional_pem_rsa_key_is_read_too(ssh_rsa, tmp_path: Path) -> None:
+    pem = ssh_rsa.key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
+    [identity] = keys.load_identities({"HOLDOUT_IDENTITY": pem})
+    assert keys.recipient_of(identity) == ssh_rsa.public
+
+
+def test_no_identity_names_both_variables() -> None:
+    assert not keys.has_identity({})
+    with pytest.raises(keys.NoIdentityError) as caught:
+        keys.load_identities({})
+    assert "HOLDOUT_IDENTITY " in str(caught.value)
+    assert "HOLDOUT_IDENTITY_FILE" in str(caught.value)
+
+
+def test_an_identity_file_readable_by_others_is_warned_about(identity_file: Path) -> None:
+    identity_file.chmod(0o644)
+    with pytest.warns(keys.InsecureKeyFileWarning, match="readable by others"):
+        keys.load_identities({"HOLDOUT_IDENTITY_FILE": str(identity_file)})
+
+
+def test_a_private_identity_file_is_not_warned_about(identity_file: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        keys.load_identities({"HOLDOUT_IDENTITY_FILE": str(identity_file)})
+
+
+def test_a_missing_identity_file_is_named(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.txt"
+    with pytest.raises(HoldoutError, match=f"HOLDOUT_IDENTITY_FILE {missing}: cannot read"):
+        keys.load_identities({"HOLDOUT_IDENTITY_FILE": str(missing)})
+
+
+def test_a_malformed_identity_is_named_by_line_and_never_quoted() -> None:
+    text = "# mine\nAGE-SECRET-KEY-1NOTAKEYATALL\n"
+    with pytest.raises(HoldoutError) as caught:
+        keys.load_identities({"HOLDOUT_IDENTITY": text})
+    assert str(caught.value) == "HOLDOUT_IDENTITY: line 2 is not a valid age identity"
+
+
+def test_the_repr_of_an_identity_shows_only_its_public_key(identity: keys.Identity) -> None:
+    assert repr(identity) == f"<Identity {identity.recipient}>"
+    assert str(identity.native) not in repr([identity])
+
+
+def test_recipients_file_with_comments_and_ssh_keys(
+    tmp_path: Path, identity: keys.Identity, ssh_ed25519, ssh_rsa
+) -> None:
+    path = tmp_path / "RECIPIENTS"
+    path.write_text(
+        f"# Ada\n{identity.recipient}\n\n  # Bob, with the comment ssh-keygen adds\n"
+        f"{ssh_ed25519.public} bob@laptop\n{ssh_rsa.public}\n"
+    )
+    texts = [str(r) for r in keys.load_recipients(path)]
+    assert texts == [identity.recipient, ssh_ed25519.public, ssh_rsa.public]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "no recipients"),
+        ("# only a comment\n", "no recipients"),
+        ("# ok\nage1notarecipient\n", "line 2: not a valid recipient"),
+        ("AGE-SECRET-KEY-1ABC\n", "line 1: not an age1..., ssh-ed25519 or ssh-rsa recipient"),
+    ],
+)
+def test_bad_recipients_files_name_the_line(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "RECIPIENTS"
+    path.write_text(content)
+    with pytest.raises(HoldoutError, match=f"^{path}: {message}"):
+        keys.load_recipients(path)
+
+
+def test_a_repeated_recipient_names_both_lines(tmp_path: Path, identity: keys.Identity) -> None:
+    path = _one_line_file(tmp_path, f"{identity.recipient}\n# again\n{identity.recipient}")
+    with pytest.raises(HoldoutError, match="line 3: same recipient as line 1"):
+        keys.load_recipients(path)
+
+
+def test_a_missing_recipients_file_says_how_to_create_it(tmp_path: Path) -> None:
+    with pytest.raises(HoldoutError, match=r"missing .*holdout init"):
+        keys.load_recipients(tmp_path / "RECIPIENTS")
+
+
+def _one_line_file(folder: Path, text: str) -> Path:
+    path = folder / "RECIPIENTS"
+    path.write_text(text + "\n")
+    return path
