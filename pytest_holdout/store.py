@@ -163,7 +163,8 @@ class Store:
                 new = encrypt(plaintexts[file_id], recipients)
                 temps[file_id] = write_temp(self.path(file_id), new)
             for file_id in ids:
-                os.replace(temps.pop(file_id), self.path(file_id))
+                os.replace(temps[file_id], self.path(file_id))
+                del temps[file_id]
                 replaced.append(file_id)
         except BaseException:
             for temp in temps.values():

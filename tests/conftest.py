@@ -19,7 +19,7 @@ from pytest_holdout import keys
 from pytest_holdout.store import RECIPIENTS, STORE_DIR, Store
 
 # Three runnable scenarios: a plain Scenario and an Outline with two Examples rows.
-FEATURE = textwrap.dedent(
+_FEATURE = textwrap.dedent(
     """\
     Feature: Sign in
       Scenario: A known user signs in
@@ -37,7 +37,18 @@ FEATURE = textwrap.dedent(
           | bob  | wrong    |
     """
 ).encode()
-FEATURE_SCENARIOS = 3
+
+
+@pytest.fixture
+def feature() -> bytes:
+    """A valid Gherkin scenario file holding three runnable scenarios (see feature_scenarios)."""
+    return _FEATURE
+
+
+@pytest.fixture
+def feature_scenarios() -> int:
+    """How many runnable scenarios ``feature`` holds: one Scenario plus two Outline rows."""
+    return 3
 
 
 @dataclass(frozen=True)
