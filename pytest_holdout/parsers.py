@@ -1,9 +1,11 @@
 """Step text parsers: how a step definition's pattern matches a step and captures its arguments.
 
 The surface is pytest-bdd's (``string``, ``parse``, ``cfparse``, ``re``), so step modules move over
-by changing an import. Each parser also states the literal text every step it matches must start
-with (``prefix``): the step registry indexes definitions by it, so matching a step tries only the
-few definitions that could possibly match instead of all of them.
+by changing an import. Each parser also describes what every step it matches must contain: its
+``skeleton``, the pattern's literal text with ``ANY`` wherever a capture (or anything else that is
+not literal) stands. From it come the literal ``prefix`` and the whole ``words`` every matching
+step contains, by which the step registry indexes definitions, so that matching a step tries only
+the few definitions that could match instead of all of them.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import Any
 import parse as base_parse
 from parse_type import cfparse as base_cfparse
 
-# A regular expression's literal prefix ends at the first of these (unescaped) characters.
-_REGEX_SPECIAL = frozenset(".^$*+?{}[]\\|()")
+#: Stands in a skeleton for text the pattern does not fix (a capture, a character class ...).
+ANY = "\x00"
 _REGEX_QUANTIFIERS = frozenset("*+?{")
+_REGEX_FLAGS = frozenset("aiLmsux-")
 
 ExtraTypes = dict[str, Callable[[str], Any]]  # parse's custom field types, by name
 
@@ -26,13 +29,14 @@ ExtraTypes = dict[str, Callable[[str], Any]]  # parse's custom field types, by n
 class StepParser(ABC):
     """Matches step texts against one pattern.
 
-    Subclass it for a custom parser: implement ``parse_arguments``. The default ``prefix`` is
-    empty, which is always correct but means the parser is tried on every step of its kind.
+    Subclass it for a custom parser: implement ``parse_arguments``. The default skeleton says
+    nothing about the text, which is always correct but means the parser is tried on every step
+    of its kind; set ``skeleton`` (and ``ignore_case``) to let the registry skip it.
     """
 
-    #: Literal text every matching step starts with ("" when there is none).
-    prefix: str = ""
-    #: Whether ``prefix`` is compared case-insensitively (parse patterns ignore case by default).
+    #: The pattern's literal text, with ANY wherever the step's text may vary.
+    skeleton: str = ANY
+    #: Whether the literal text is compared case-insensitively (parse patterns ignore case).
     ignore_case: bool = False
 
     def __init__(self, name: str) -> None:
@@ -49,6 +53,18 @@ class StepParser(ABC):
         """The names this parser can capture, or None when it cannot tell in advance."""
         return None
 
+    @property
+    def prefix(self) -> str:
+        """The literal text every matching step starts with ("" when there is none)."""
+        return self.skeleton.split(ANY, 1)[0]
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Words (split on whitespace) every matching step contains whole; lower case when the
+        parser ignores case. A word touching a non-literal part may continue into it: left out."""
+        skeleton = self.skeleton.lower() if self.ignore_case else self.skeleton
+        return frozenset(word for word in skeleton.split() if ANY not in word)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
 
@@ -58,7 +74,7 @@ class string(StepParser):  # lower case, as in pytest-bdd
 
     def __init__(self, name: str) -> None:
         super().__init__(name)
-        self.prefix = name
+        self.skeleton = name
 
     def parse_arguments(self, text: str) -> dict[str, Any] | None:
         return {} if text == self.name else None
@@ -73,12 +89,10 @@ class parse(StepParser):  # lower case, as in pytest-bdd
     def __init__(self, name: str, extra_types: ExtraTypes | None = None) -> None:
         super().__init__(name)
         self.parser = self._compile(name, extra_types or {})
-        self.prefix = _format_prefix(name)
+        self.skeleton = _format_skeleton(name)
         self.ignore_case = True  # parse's default, kept for pytest-bdd compatibility
 
-    def _compile(
-        self, name: str, extra_types: dict[str, Callable[[str], Any]]
-    ) -> base_parse.Parser:
+    def _compile(self, name: str, extra_types: ExtraTypes) -> base_parse.Parser:
         return base_parse.compile(name, extra_types=extra_types)
 
     def parse_arguments(self, text: str) -> dict[str, Any] | None:
@@ -92,9 +106,7 @@ class parse(StepParser):  # lower case, as in pytest-bdd
 class cfparse(parse):  # lower case, as in pytest-bdd
     """A ``parse_type`` format, adding cardinality fields such as ``{names:Name+}``."""
 
-    def _compile(
-        self, name: str, extra_types: dict[str, Callable[[str], Any]]
-    ) -> base_parse.Parser:
+    def _compile(self, name: str, extra_types: ExtraTypes) -> base_parse.Parser:
         return base_cfparse.Parser(name, extra_types)
 
 
@@ -105,7 +117,7 @@ class re(StepParser):  # lower case, as in pytest-bdd
         super().__init__(name)
         self.regex = base_re.compile(name, flags)
         # Verbose patterns ignore whitespace and comments, so their text is not literal.
-        self.prefix = "" if flags & base_re.VERBOSE else _regex_prefix(name)
+        self.skeleton = ANY if flags & base_re.VERBOSE else _regex_skeleton(name)
         self.ignore_case = bool(flags & base_re.IGNORECASE)
 
     def parse_arguments(self, text: str) -> dict[str, Any] | None:
@@ -121,72 +133,112 @@ def get_parser(name: str | StepParser) -> StepParser:
     return name if isinstance(name, StepParser) else string(name)
 
 
-def _format_prefix(fmt: str) -> str:
-    """The literal text before a parse format's first field (``{{`` and ``}}`` are braces)."""
-    prefix: list[str] = []
+def _format_skeleton(fmt: str) -> str:
+    """A parse format's literal text, each field replaced by ANY (``{{`` and ``}}`` are braces)."""
+    skeleton: list[str] = []
     position = 0
     while position < len(fmt):
         pair = fmt[position : position + 2]
         if pair in ("{{", "}}"):
-            prefix.append(pair[0])
+            skeleton.append(pair[0])
             position += 2
         elif fmt[position] == "{":
-            break
+            skeleton.append(ANY)
+            position = fmt.find("}", position) + 1 or len(fmt)
         else:
-            prefix.append(fmt[position])
+            skeleton.append(fmt[position])
             position += 1
-    return "".join(prefix)
+    return "".join(skeleton)
 
 
-def _regex_prefix(pattern: str) -> str:
-    """The literal text every full match of ``pattern`` starts with; conservative: may be short.
+def _regex_skeleton(pattern: str) -> str:
+    """A conservative skeleton of a regular expression: wherever in doubt, ANY.
 
-    Escaped punctuation counts as literal; a character followed by a quantifier does not (it may
-    repeat or vanish); a top-level alternation means there is no common prefix at all.
+    Only characters at the top level count as literal (escaped punctuation too); a group, a
+    class, an escape such as ``\\d`` or a quantified character becomes ANY. A top-level
+    alternation, or flags set inside the pattern, leave nothing known at all.
     """
-    if _has_top_level_alternation(pattern):
-        return ""
-    prefix: list[str] = []
-    position = 1 if pattern.startswith("^") else 0  # fullmatch makes a leading anchor redundant
-    while position < len(pattern):
+    if pattern.startswith("(?") and pattern[2:3] in _REGEX_FLAGS:
+        return ANY
+    skeleton: list[str] = []
+    position = 1 if pattern.startswith("^") else 0  # fullmatch makes the anchors redundant
+    end = (
+        len(pattern) - 1 if pattern.endswith("$") and not pattern.endswith("\\$") else len(pattern)
+    )
+    while position < end:
         char = pattern[position]
+        if char == "|":
+            return ANY
+        if char in _REGEX_QUANTIFIERS:  # the atom before may repeat or vanish
+            if skeleton:
+                skeleton[-1] = ANY
+            position = _after_quantifier(pattern, position)
+            continue
         if char == "\\":
             escaped = pattern[position + 1 : position + 2]
-            if not escaped or escaped.isalnum():  # \d, \w, \b, \1 ...: not a literal character
-                break
-            char, width = escaped, 2
-        elif char in _REGEX_SPECIAL:
-            break
+            if escaped and not escaped.isalnum():
+                skeleton.append(escaped)
+                position += 2
+                continue
+            skeleton.append(ANY)
+            position = _after_escape(pattern, position)
+        elif char == "(":
+            skeleton.append(ANY)
+            position = _after_group(pattern, position)
+        elif char == "[":
+            skeleton.append(ANY)
+            position = _after_class(pattern, position)
+        elif char in ".^$":  # any character; anchors (zero-width) are kept as ANY for safety
+            skeleton.append(ANY)
+            position += 1
         else:
-            width = 1
-        if pattern[position + width : position + width + 1] in _REGEX_QUANTIFIERS:
-            break
-        prefix.append(char)
-        position += width
-    return "".join(prefix)
+            skeleton.append(char)
+            position += 1
+    return "".join(skeleton)
 
 
-def _has_top_level_alternation(pattern: str) -> bool:
+def _after_quantifier(pattern: str, position: int) -> int:
+    if pattern[position] == "{":
+        close = pattern.find("}", position)
+        return close + 1 if close != -1 else position + 1
+    return position + 1
+
+
+def _after_escape(pattern: str, position: int) -> int:
+    """Past ``\\d``, ``\\x41``, ``\\N{...}``, ``\\12``: the escape and any letters or digits
+    after it (over-long is safe: they are covered by the ANY put in their place)."""
+    position += 2
+    if pattern[position - 1] == "N" and pattern[position : position + 1] == "{":
+        position = pattern.find("}", position) + 1 or len(pattern)
+    while position < len(pattern) and pattern[position].isalnum():
+        position += 1
+    return position
+
+
+def _after_group(pattern: str, position: int) -> int:
     depth = 0
-    in_class = False
-    position = 0
     while position < len(pattern):
         char = pattern[position]
         if char == "\\":
             position += 2
             continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-            # A "]" first in a class ("[]a]", "[^]a]") is a literal, not the end of the class.
-            position += 2 if pattern.startswith("^]", position + 1) else 0
-            position += 1 if pattern.startswith("]", position + 1) else 0
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            return True
+        if char == "[":
+            position = _after_class(pattern, position)
+            continue
+        depth += {"(": 1, ")": -1}.get(char, 0)
         position += 1
-    return False
+        if depth == 0:
+            break
+    return position
+
+
+def _after_class(pattern: str, position: int) -> int:
+    position += 1
+    # A "]" first in a class ("[]a]", "[^]a]") is a literal, not the end of the class.
+    if pattern.startswith("^", position):
+        position += 1
+    if pattern.startswith("]", position):
+        position += 1
+    while position < len(pattern) and pattern[position] != "]":
+        position += 2 if pattern[position] == "\\" else 1
+    return position + 1

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import inspect
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -145,14 +146,15 @@ step = _StepDecorator(None)
 
 class StepRegistry:
     """Every step definition found, indexed so that matching a step barely depends on how many
-    definitions there are: exact strings sit in a dict, patterns are keyed by their literal
-    prefix, and each (kind, text) is resolved once."""
+    definitions there are (see ``_KindIndex``), and each (kind, text) resolved once."""
 
     def __init__(self, definitions: Iterable[StepDefinition]) -> None:
         self.definitions = tuple(definitions)
-        self._indexes: dict[StepKind | None, _KindIndex] = {}
+        self._position = {definition: n for n, definition in enumerate(self.definitions)}
+        by_kind: dict[StepKind | None, list[StepDefinition]] = {}
         for definition in self.definitions:
-            self._indexes.setdefault(definition.kind, _KindIndex()).add(definition)
+            by_kind.setdefault(definition.kind, []).append(definition)
+        self._indexes = {kind: _KindIndex(group) for kind, group in by_kind.items()}
         self._resolved: dict[tuple[StepKind, str], tuple[StepDefinition, ...]] = {}
 
     @classmethod
@@ -164,6 +166,7 @@ class StepRegistry:
         for namespace in namespaces:
             for value in list(getattr(namespace, "__dict__", {}).values()):
                 marks = getattr(value, "__holdout_steps__", None)
+                # A list only: some objects (mocks) answer any attribute name.
                 if isinstance(marks, list) and id(value) not in seen:
                     seen.add(id(value))
                     definitions.extend(marks)
@@ -198,65 +201,55 @@ class StepRegistry:
             generic.pattern_matches(text),
         )
         for tier in tiers:
-            matches = tuple(tier)
+            matches = sorted(tier, key=self._position.__getitem__)
             if matches:
-                return matches
+                return tuple(matches)
         return ()
 
 
+WordKey = tuple[bool, str]  # (compared case-insensitively?, the word)
+
+
 class _KindIndex:
-    """The definitions of one kind: exact strings by text, patterns by literal prefix."""
+    """The definitions of one kind.
 
-    def __init__(self) -> None:
+    Exact strings are found by their text. Each pattern is filed under the rarest of the words
+    every step it matches contains (see ``StepParser.words``); a step is then tried only against
+    the patterns filed under one of its own words, and the few that have no such word at all.
+    """
+
+    def __init__(self, definitions: Iterable[StepDefinition] = ()) -> None:
         self.exact: dict[str, list[StepDefinition]] = {}
-        self.patterns = _PrefixIndex(fold_case=False)
-        self.folded_patterns = _PrefixIndex(fold_case=True)
-
-    def add(self, definition: StepDefinition) -> None:
-        parser = definition.parser
-        if definition.is_exact:
-            self.exact.setdefault(parser.name, []).append(definition)
-        elif parser.ignore_case:
-            self.folded_patterns.add(parser.prefix, definition)
-        else:
-            self.patterns.add(parser.prefix, definition)
+        patterns: list[tuple[StepDefinition, list[WordKey]]] = []
+        for definition in definitions:
+            parser = definition.parser
+            if definition.is_exact:
+                self.exact.setdefault(parser.name, []).append(definition)
+            else:
+                patterns.append((definition, [(parser.ignore_case, w) for w in parser.words]))
+        frequency = Counter(key for _, keys in patterns for key in keys)
+        self.by_word: dict[WordKey, list[StepDefinition]] = {}
+        self.unfiled: list[StepDefinition] = []
+        for definition, keys in patterns:
+            if keys:
+                rarest = min(keys, key=lambda key: (frequency[key], key))
+                self.by_word.setdefault(rarest, []).append(definition)
+            else:
+                self.unfiled.append(definition)
 
     def exact_matches(self, text: str) -> list[StepDefinition]:
         return self.exact.get(text, [])
 
     def pattern_matches(self, text: str) -> Iterator[StepDefinition]:
-        for index in (self.patterns, self.folded_patterns):
-            for definition in index.candidates(text):
+        words = text.split()
+        keys = {(False, word) for word in words} | {(True, word.lower()) for word in words}
+        for key in keys:
+            for definition in self.by_word.get(key, ()):
                 if definition.parser.is_matching(text):
                     yield definition
-
-
-class _PrefixIndex:
-    """Patterns grouped by literal prefix. Finding the candidates for a text costs one dict
-    lookup per distinct prefix length, however many patterns share those lengths."""
-
-    def __init__(self, fold_case: bool) -> None:
-        self.fold_case = fold_case
-        self.groups: dict[str, list[StepDefinition]] = {}
-        self._lengths: list[int] | None = []
-
-    def add(self, prefix: str, definition: StepDefinition) -> None:
-        self.groups.setdefault(self._key(prefix), []).append(definition)
-        self._lengths = None
-
-    def candidates(self, text: str) -> Iterator[StepDefinition]:
-        if self._lengths is None:
-            self._lengths = sorted({len(prefix) for prefix in self.groups})
-        key = self._key(text)
-        for length in self._lengths:
-            if length > len(key):
-                break
-            yield from self.groups.get(key[:length], ())
-
-    def _key(self, text: str) -> str:
-        # str.lower approximates the regex engine's case folding; it differs only for a few
-        # letters (such as the long s and the Kelvin sign) that step texts do not use.
-        return text.lower() if self.fold_case else text
+        for definition in self.unfiled:
+            if definition.parser.is_matching(text):
+                yield definition
 
 
 _NO_DEFINITIONS = _KindIndex()

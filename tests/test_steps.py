@@ -182,27 +182,36 @@ class TestParsers:
         }
 
     @pytest.mark.parametrize(
-        ("parser", "prefix"),
+        ("parser", "prefix", "words"),
         [
-            (parsers.string("a shop"), "a shop"),
-            (parsers.parse("I add {n:d} apples"), "I add "),
-            (parsers.parse("braces {{like}} {this}"), "braces {like} "),
-            (parsers.parse("{who} pays"), ""),
-            (parsers.re(r"I add (?P<n>\d+)"), "I add "),
-            (parsers.re(r"^I add (?P<n>\d+)$"), "I add "),
-            (parsers.re(r"the colou?r is (?P<c>\w+)"), "the colo"),
-            (parsers.re(r"\$(?P<n>\d+) \(net\)"), "$"),
-            (parsers.re(r"I \w+"), "I "),
-            (parsers.re(r"I (add|remove) (?P<n>\d+)"), "I "),
-            (parsers.re(r"I add|I remove"), ""),
-            (parsers.re(r"I [|x] (?P<n>\d+)"), "I "),
-            (parsers.re(r"I []|] y|z"), ""),
-            (parsers.re(r"(?i)I add"), ""),
-            (parsers.re(r"I  add  (?P<n>\d+)", flags=regex.VERBOSE), ""),
+            (parsers.string("a shop"), "a shop", {"a", "shop"}),
+            (parsers.parse("I add {n:d} apples"), "I add ", {"i", "add", "apples"}),
+            (parsers.parse("braces {{like}} {this}"), "braces {like} ", {"braces", "{like}"}),
+            (parsers.parse("{who} pays {n}EUR"), "", {"pays"}),
+            (parsers.re(r"I add (?P<n>\d+)"), "I add ", {"I", "add"}),
+            (parsers.re(r"^I add (?P<n>\d+) apples$"), "I add ", {"I", "add", "apples"}),
+            (parsers.re(r"the colou?r is (?P<c>\w+)"), "the colo", {"the", "is"}),
+            (parsers.re(r"\$(?P<n>\d+) \(net\)"), "$", {"(net)"}),
+            (parsers.re(r"I \w+ it"), "I ", {"I", "it"}),
+            (parsers.re(r"I \x41dd it"), "I ", {"I", "it"}),
+            (parsers.re(r"I \N{LATIN SMALL LETTER A}dd it"), "I ", {"I", "it"}),
+            (parsers.re(r"I (add|remove) (?P<n>\d+) now"), "I ", {"I", "now"}),
+            (parsers.re(r"I add|I remove"), "", set()),
+            (parsers.re(r"I [|x)] (?P<n>\d+) y"), "I ", {"I", "y"}),
+            (parsers.re(r"I []|] y|z"), "", set()),
+            (parsers.re(r"I a{2,3}h now"), "I ", {"I", "now"}),
+            (parsers.re(r"I a*?h now"), "I ", {"I", "now"}),
+            (parsers.re(r"I$ now"), "I", {"now"}),
+            (parsers.re(r"(?i)I add"), "", set()),
+            (parsers.re(r"I add (?P<n>\d+)", flags=regex.IGNORECASE), "I add ", {"i", "add"}),
+            (parsers.re(r"I  add  (?P<n>\d+)", flags=regex.VERBOSE), "", set()),
         ],
     )
-    def test_literal_prefixes(self, parser: parsers.StepParser, prefix: str) -> None:
+    def test_literal_prefix_and_words(
+        self, parser: parsers.StepParser, prefix: str, words: set[str]
+    ) -> None:
         assert parser.prefix == prefix
+        assert parser.words == words
 
     @pytest.mark.parametrize(
         "parser",
@@ -212,7 +221,10 @@ class TestParsers:
             parsers.re(r"I add|I remove \d"),
             parsers.re(r"\$(?P<n>\d+)"),
             parsers.re(r"ab*c"),
+            parsers.re(r"I \x41dd it"),
+            parsers.re(r"the (?P<x>.*)cat is here"),
             parsers.parse("I add {n:d} apples"),
+            parsers.parse("{who} pays {n}EUR"),
         ],
     )
     @pytest.mark.parametrize(
@@ -228,16 +240,21 @@ class TestParsers:
             "abbc",
             "i add 3 apples",
             "I add 3 apples",
+            "I Add it",
+            "the black cat is here",
+            "the tomcat is here",
+            "ada pays 3EUR",
         ],
     )
-    def test_every_matching_text_starts_with_the_prefix(
+    def test_every_matching_text_has_the_prefix_and_words(
         self, parser: parsers.StepParser, text: str
     ) -> None:
-        # The registry only tries a pattern on texts that start with its prefix: a prefix that is
-        # too long would hide real matches.
+        # The registry only tries a pattern on texts that contain its words: a word too many
+        # would hide real matches.
         if parser.is_matching(text):
             fold = str.lower if parser.ignore_case else str
             assert fold(text).startswith(fold(parser.prefix))
+            assert parser.words <= set(fold(text).split())
 
 
 class TestMatchingRule:
@@ -378,7 +395,8 @@ def parser_calls_to_match(unrelated: int) -> int:
     functions = []
     for number in range(unrelated):
 
-        @when(CountingParse(f"unrelated step {number} takes {{n:d}}"))
+        @when(CountingParse(f"unrelated step n{number} takes {{n:d}}"))
+        @when(CountingParse(f"I add {{n:d}} pears{number}"))  # same start, other words
         @when(CountingRe(rf"another{number} (?P<n>\d+)"))
         @when(f"exact step {number}")
         def other(n: int = 0) -> None: ...
