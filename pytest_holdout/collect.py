@@ -101,9 +101,13 @@ class HoldoutScenario(pytest.Function):
         item.unjudged = False
         item.detail: TrialDetail | None = None
         if scenario is not None:
-            # Marks are added to own_markers directly, not through add_marker(), so that tag names
-            # stay out of item.keywords, which every report carries (and xdist sends).
-            item.own_markers.extend(Mark(tag, (), {}) for tag in sorted(scenario.tags))
+            # Marks are made here and added to own_markers directly, not through pytest.mark and
+            # add_marker(): pytest.mark would warn about (or, strict, refuse) an unregistered name,
+            # quoting the tag, and add_marker() puts the name in item.keywords, which every report
+            # carries (and xdist sends).
+            item.own_markers.extend(
+                Mark(tag, (), {}, _ispytest=True) for tag in sorted(scenario.tags)
+            )
         return item
 
     def reportinfo(self) -> tuple[Path, int | None, str]:

@@ -48,6 +48,8 @@ class StepDetail:
     duration: float = 0.0
     definition: str | None = None  # "module.py:12", the step definition that matched
     error: str | None = None  # the formatted traceback
+    datatable: list[list[str]] | None = None
+    docstring: str | None = None
 
 
 @dataclass

@@ -95,7 +95,14 @@ class ScenarioRun:
         published: dict[str, Any] = {}
         steps = self.scenario.steps
         self.detail.steps.extend(
-            StepDetail(keyword=step.keyword, text=step.text, status="skipped") for step in steps
+            StepDetail(
+                keyword=step.keyword,
+                text=step.text,
+                status="skipped",
+                datatable=[list(row) for row in step.datatable] if step.datatable else None,
+                docstring=step.docstring,
+            )
+            for step in steps
         )
         for index, step in enumerate(steps, 1):
             record = self.detail.steps[index - 1]

@@ -92,6 +92,8 @@ def _render_trial(detail: dict[str, Any]) -> list[str]:
         f"{detail['item_id']} trial {detail['trial']}: {detail['feature']} / {detail['scenario']}"
     )
     lines = [head + (f"  {tags}" if tags else "")]
+    if detail.get("rule"):
+        lines.append(f"  rule: {detail['rule']}")
     if detail.get("examples"):
         lines.append(f"  examples: {detail['examples']}")
     for number, step in enumerate(detail["steps"], 1):
@@ -100,6 +102,14 @@ def _render_trial(detail: dict[str, Any]) -> list[str]:
             f"  {number:>2}. {step['status']:<9} {step['keyword']} {step['text']}"
             f"  ({step['duration'] * 1000:.1f} ms){where}"
         )
+        for row in step.get("datatable") or []:
+            lines.append("        | " + " | ".join(row) + " |")
+        if step.get("docstring") is not None:
+            lines.extend(
+                ['        """']
+                + [f"        {line}" for line in step["docstring"].splitlines()]
+                + ['        """']
+            )
         if step.get("error"):
             lines.extend("      " + line for line in step["error"].rstrip().splitlines())
     for reason in detail.get("judge_reasons", []):

@@ -253,6 +253,8 @@ class HoldoutRun:
     ) -> Any:
         """What a failing holdout item shows in public. Built from public facts only below
         ``full``, so no traceback, local or exception message is ever formatted for output."""
+        if item.broken:
+            return item.broken  # one public line naming the opaque id
         if self.disclosure is Disclosure.FULL:
             return full()
         if self.disclosure is Disclosure.STEPS and item.detail is not None:
@@ -382,7 +384,8 @@ class HoldoutRun:
     def _redact(self, item: HoldoutScenario, report: pytest.TestReport) -> None:
         if report.skipped and isinstance(report.longrepr, tuple):
             reason = item.skip_reason or "skipped during the scenario"
-            report.longrepr = (str(item.path), 0, f"Skipped: {reason}")
+            # The store's path, not the file's, so that -rs folds the skips into one line.
+            report.longrepr = (str(item.path.parent), None, f"Skipped: {reason}")
         elif report.failed and report.when != "call":
             report.longrepr = f"holdout scenario {report.when} failed"
             if item.broken:
