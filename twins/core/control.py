@@ -28,7 +28,8 @@ def handle_control(twin: Twin, request: Request) -> Response:
 
 
 def _body(request: Request) -> dict[str, Any]:
-    data = request.data()
+    """The JSON body, whatever the content type says (``curl --data`` says it is a form)."""
+    data = request.json() if request.body.strip() else {}
     if not isinstance(data, dict):
         raise ServiceError(400, "invalid_body", "the body must be a JSON object")
     return data
