@@ -159,18 +159,16 @@ class StepRegistry:
 
     @classmethod
     def from_namespaces(cls, namespaces: Iterable[object]) -> StepRegistry:
-        """Collect the marked functions of modules or plugin objects; each function counts once,
-        however many namespaces it was imported into."""
-        seen: set[int] = set()
-        definitions: list[StepDefinition] = []
+        """Collect the marked functions of modules or plugin objects. Each definition counts
+        once, however many namespaces its function was imported into (or wrapped and re-exported
+        under: ``functools.wraps`` copies the marks)."""
+        found: dict[int, StepDefinition] = {}
         for namespace in namespaces:
             for value in list(getattr(namespace, "__dict__", {}).values()):
                 marks = getattr(value, "__holdout_steps__", None)
-                # A list only: some objects (mocks) answer any attribute name.
-                if isinstance(marks, list) and id(value) not in seen:
-                    seen.add(id(value))
-                    definitions.extend(marks)
-        return cls(definitions)
+                if isinstance(marks, list):  # a list only: mocks answer any attribute name
+                    found.update((id(definition), definition) for definition in marks)
+        return cls(found.values())
 
     def match(self, kind: StepKind, text: str) -> StepMatch:
         key = (kind, text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re as regex
 import sys
 import textwrap
@@ -363,6 +364,17 @@ class TestNamespaces:
         conftest = SimpleNamespace(shop=shop, shop_again=shop)
         steps = StepRegistry.from_namespaces([steps_module, conftest])
         assert [d.func for d in steps.definitions] == [shop]
+        assert steps.match("given", "a shop").definition.func is shop
+
+    def test_a_wrapped_step_function_counts_once(self) -> None:
+        @given("a shop")
+        def shop() -> None: ...
+
+        @functools.wraps(shop)
+        def logged() -> None:
+            shop()
+
+        steps = StepRegistry.from_namespaces([SimpleNamespace(shop=shop, logged=logged)])
         assert steps.match("given", "a shop").definition.func is shop
 
     def test_modules_are_scanned(self) -> None:
