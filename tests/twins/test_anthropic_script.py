@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import anthropic
@@ -261,3 +262,10 @@ def test_unknown_script_routes_are_plain_control_errors(send, claude_twin):
 
     assert reply.status == 404
     assert reply.json()["error"] == "not_found"
+
+
+def test_the_readme_example_runs():
+    readme = Path(__file__).resolve().parents[2] / "twins" / "anthropic" / "README.md"
+    example = readme.read_text().split("```python\n", 1)[1].split("```", 1)[0]
+
+    exec(compile(example, str(readme), "exec"), {})
