@@ -49,8 +49,16 @@ def _parse(data: bytes, file_id: str) -> Feature:
     first_line = _first_significant_line(text)
     if first_line is None:
         raise MalformedFeature(1, "the file holds no feature")
-    document = read_gherkin(text) if _starts_gherkin(first_line) else read_yaml(text)
-    return feature_from_document(document, file_id)
+    if _starts_gherkin(first_line):
+        return feature_from_document(read_gherkin(text), file_id)
+    try:
+        return feature_from_document(read_yaml(text), file_id)
+    except MalformedFeature as error:
+        # The author may have meant Gherkin and mistyped its first line: say how it was read.
+        detail = (
+            f"read as the YAML form (Gherkin starts with a tag or a Feature line): {error.detail}"
+        )
+        raise MalformedFeature(error.line, detail) from None
 
 
 def _decode(data: bytes) -> str:

@@ -289,6 +289,32 @@ class TestGherkin:
         )
         assert windows == unix
 
+    def test_keyword_synonyms_and_backtick_doc_strings(self) -> None:
+        feature = parse(
+            "Feature: F\n"
+            "  Example: a plain scenario\n"
+            "    Given x\n"
+            "      ```json\n"
+            '      {"a": 1}\n'
+            "      ```\n"
+            "  Scenario Template: <n>\n"
+            "    Given y\n"
+            "    Scenarios:\n"
+            "      | n |\n"
+            "      | 1 |\n"
+        )
+        plain, template = feature.scenarios
+        assert plain.steps[0].docstring == '{"a": 1}'
+        assert (template.name, template.examples) == ("1", {"n": "1"})
+
+    def test_a_step_with_both_a_table_and_a_doc_string(self) -> None:
+        feature = parse(
+            "Feature: F\n  Scenario: S\n    Given x\n"
+            '      | a |\n      """\n      text\n      """\n'
+        )
+        step = feature.scenarios[0].steps[0]
+        assert (step.datatable, step.docstring) == ((("a",),), "text")
+
     def test_scenario_description(self) -> None:
         feature = parse("Feature: F\n  Scenario: S\n    Why it matters.\n\n    Given x\n")
         assert feature.scenarios[0].description == "Why it matters."
@@ -402,6 +428,10 @@ class TestErrors:
     def test_a_yaml_tag_is_one_word(self) -> None:
         text = "feature: F\ntags: [two words]\nscenarios:\n  - scenario: S\n    steps: [given: x]\n"
         assert_safe(syntax_error(text), 2)
+
+    def test_a_mistyped_gherkin_first_line_says_how_the_file_was_read(self) -> None:
+        error = syntax_error("Feture: Refunds\n  Scenario: S\n    Given x\n")
+        assert "read as the YAML form" in error.detail
 
     def test_non_utf8_names_the_line(self) -> None:
         assert_safe(syntax_error(b"Feature: F\n  Scenario: S\n    Given caf\xe9\n"), 3)
