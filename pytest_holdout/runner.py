@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import inspect
 import time
+import traceback
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -36,8 +38,21 @@ class StepNotRunnable(Exception):
 
 
 @cache
-def _parameters(func: Callable[..., Any]) -> tuple[str, ...]:
-    return tuple(inspect.signature(func).parameters)
+def _parameters(func: Callable[..., Any]) -> tuple[tuple[str, bool], ...]:
+    """Each parameter's name, and whether it has a default (then it is never a fixture)."""
+    return tuple(
+        (name, parameter.default is not inspect.Parameter.empty)
+        for name, parameter in inspect.signature(func).parameters.items()
+    )
+
+
+def _step_tb(exc: BaseException) -> types.TracebackType | None:
+    """The traceback below ``ScenarioRun.run`` and ``_run_step``."""
+    tb = exc.__traceback__
+    for _ in range(2):
+        if tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+    return tb
 
 
 def _reason(exc: BaseException) -> str:
@@ -64,14 +79,14 @@ def _step_arguments(
         "docstring": step.docstring,
     }
     kwargs: dict[str, Any] = {}
-    for name in _parameters(func):
+    for name, has_default in _parameters(func):
         if name in parsed:
             kwargs[name] = parsed[name]
         elif name in special:
             kwargs[name] = special[name]
         elif name in published:
             kwargs[name] = published[name]
-        else:
+        elif not has_default:
             kwargs[name] = request.getfixturevalue(name)
     return kwargs
 
@@ -116,6 +131,11 @@ class ScenarioRun:
                     raise
                 if record.status == "skipped":
                     record.status = "failed"
+                if record.error is None:
+                    # From the step's own frame down: the runner's and pytest's frames are noise.
+                    record.error = "".join(
+                        traceback.format_exception(type(exc), exc, _step_tb(exc))
+                    )
                 self.failure = StepFailure(index, step.kind.capitalize(), _reason(exc))
                 raise
             record.duration = time.perf_counter() - started

@@ -371,15 +371,11 @@ class HoldoutRun:
         if item.broken and report.when == "call":
             file_id = item.item_id.rsplit("-", 1)[0]
             detail.stderr += f"{item.broken}\n{self.file_errors.get(file_id, '')}"
-        if report.failed and call.excinfo is not None and self.recipients:
+        if report.failed and call.excinfo is not None and report.when != "call":
             text = "".join(
                 traceback.format_exception(call.excinfo.type, call.excinfo.value, call.excinfo.tb)
             )
-            failing = item.failure.index - 1 if item.failure else None
-            if failing is not None and failing < len(detail.steps):
-                detail.steps[failing].error = text
-            else:
-                detail.stderr += f"{report.when} error:\n{text}"
+            detail.stderr += f"{report.when} error:\n{text}"
 
     def _redact(self, item: HoldoutScenario, report: pytest.TestReport) -> None:
         if report.skipped and isinstance(report.longrepr, tuple):
