@@ -31,7 +31,7 @@ def invalid(message: str) -> ServiceError:
 
 
 def json_body(request: Request) -> dict[str, Any]:
-    """The request's JSON object. The API reads JSON only, whatever the content type claims."""
+    """The request's body, which must be a JSON object sent as ``application/json``."""
     if request.body and request.content_type != "application/json":
         raise ServiceError(415, Generic.UNSUPPORTED_MEDIA_TYPE, request.content_type)
     body = request.json()
