@@ -1,0 +1,697 @@
+"""The Jira Cloud REST operations the twin implements, under ``/rest/api/{2,3,latest}/``.
+
+Every operation is served at all three versions over the same state; only the rich-text format
+differs (plain text in v2 and ``latest``, Atlassian Document Format in v3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from holdout_twins.core import (
+    JSON_TYPE,
+    Generic,
+    Request,
+    Response,
+    Router,
+    ServiceError,
+    decode_cursor,
+    encode_cursor,
+    json_response,
+    page,
+)
+from holdout_twins.jira import adf, jql
+from holdout_twins.jira.errors import field_errors, jira_error, not_found
+from holdout_twins.jira.render import ISSUE_FIELDS, Renderer, jira_time
+from holdout_twins.jira.state import Comment, Issue, Link, Site
+
+if TYPE_CHECKING:
+    from holdout_twins.jira.twin import JiraTwin
+
+router = Router()
+VERSIONS = {"2": 2, "latest": 2, "3": 3}
+MAX_SUMMARY = 255
+MAX_SEARCH_RESULTS = 100
+ISSUE_NOT_FOUND = "Issue does not exist or you do not have permission to see it."
+NOT_ADF = "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
+NOT_STRING = "Operation value must be a string"
+UNBOUNDED = (
+    "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
+)
+# The fields an issue's JSON can set, and the names Jira gives them in error messages.
+SETTABLE = {
+    "summary",
+    "description",
+    "issuetype",
+    "project",
+    "priority",
+    "assignee",
+    "reporter",
+    "labels",
+}
+
+
+def api(
+    method: str, path: str, name: str, **options: Any
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register one operation at every API version."""
+
+    def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+        for version in VERSIONS:
+            router.route(f"/rest/api/{version}/{path}", (method,), name=name, **options)(handler)
+        return handler
+
+    return register
+
+
+# --- reading requests -----------------------------------------------------------------------------
+def version(request: Request) -> int:
+    return VERSIONS[request.path.split("/")[3]]
+
+
+def renderer(twin: JiraTwin, request: Request) -> Renderer:
+    """Renders for the version in the path, with links to the host the client called."""
+    host = request.headers.get("host") or f"127.0.0.1:{twin.port}"
+    return Renderer(twin.state, f"http://{host}", version(request))
+
+
+def body(request: Request) -> dict[str, Any]:
+    """The JSON object a write operation needs. Jira reads only JSON."""
+    if request.content_type != JSON_TYPE:
+        raise ServiceError(415, Generic.UNSUPPORTED_MEDIA_TYPE, request.content_type)
+    data = request.json()
+    if data is None:
+        raise jira_error(400, "No content to map to Object due to end of input")
+    if not isinstance(data, dict):
+        raise ServiceError(400, Generic.JSON_NOT_OBJECT, "not an object")
+    return data
+
+
+def integer(request: Request, name: str, default: int, maximum: int | None = None) -> int:
+    """A non-negative integer query parameter, capped at ``maximum``."""
+    raw = request.query.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise jira_error(400, f"The '{name}' parameter must be an integer.") from None
+    if value < 0:
+        raise jira_error(400, f"The '{name}' parameter must be zero or more.")
+    return value if maximum is None else min(value, maximum)
+
+
+def requested_fields(value: Any, default: list[str] | None) -> list[str] | None:
+    """The ``fields`` parameter: None means every field ("*all", "*navigable")."""
+    if value in (None, "", []):
+        return default
+    names = value.split(",") if isinstance(value, str) else [str(v) for v in value]
+    names = [name.strip() for name in names if name.strip()]
+    if any(name in ("*all", "*navigable") for name in names):
+        return None
+    return [name for name in names if not name.startswith("-")]
+
+
+def find_issue(twin: JiraTwin, key: str) -> Issue:
+    issue = twin.state.issue(key)
+    if issue is None:
+        raise not_found(ISSUE_NOT_FOUND)
+    return issue
+
+
+def rich_text(request: Request, value: Any, field: str) -> dict[str, Any] | None:
+    """A description or comment body in this version's format, as ADF; None when empty."""
+    if value is None:
+        return None
+    if version(request) == 3:
+        if not adf.is_document(value):
+            raise field_errors({field: NOT_ADF})
+        return None if adf.is_empty(value) else value
+    if not isinstance(value, str):
+        raise field_errors({field: NOT_STRING})
+    return adf.from_text(value) if value.strip() else None
+
+
+def reference(value: Any) -> str | None:
+    """The id, key or name in a reference such as ``{"id": "10001"}`` or ``{"name": "Task"}``."""
+    if isinstance(value, dict):
+        for name in ("id", "key", "name", "accountId"):
+            if value.get(name) not in (None, ""):
+                return str(value[name])
+    return None
+
+
+# --- setting fields (create, edit, transition) ----------------------------------------------------
+def field_changes(
+    twin: JiraTwin, request: Request, fields: Any, update: Any, *, creating: bool
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Validate ``fields`` and ``update`` operations: the changes to make and Jira's errors."""
+    if not isinstance(fields, dict) or not isinstance(update, dict):
+        raise jira_error(400, "The 'fields' and 'update' members must be JSON objects.")
+    site = twin.state
+    changes: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, operations in update.items():
+        if not isinstance(operations, list):
+            errors[name] = "Field update operations must be a list."
+            continue
+        for operation in operations:
+            _update_operation(request, name, operation, changes, errors)
+    for name, value in fields.items():
+        if name not in SETTABLE or (name == "project" and not creating):
+            errors[name] = (
+                f"Field '{name}' cannot be set. It is not on the appropriate screen, or unknown."
+            )
+            continue
+        try:
+            changes[name] = _field_value(site, request, name, value)
+        except ValueError as error:
+            errors[name] = str(error)
+    return changes, errors
+
+
+def _update_operation(
+    request: Request, name: str, operation: Any, changes: dict[str, Any], errors: dict[str, str]
+) -> None:
+    if not isinstance(operation, dict) or len(operation) != 1:
+        errors[name] = "Each update operation must have exactly one verb."
+        return
+    ((verb, value),) = operation.items()
+    if name == "labels" and verb in ("add", "remove"):
+        changes.setdefault("labels+", []).append((verb, str(value)))
+    elif name == "comment" and verb == "add" and isinstance(value, dict):
+        try:
+            changes.setdefault("comment+", []).append(rich_text(request, value.get("body"), name))
+        except ServiceError as error:
+            errors.update(error.extra["errors"])
+    elif verb == "set" and name in SETTABLE - {"project"}:
+        changes.setdefault("set", {})[name] = value
+    else:
+        errors[name] = f"Field '{name}' cannot be changed with the '{verb}' operation."
+
+
+def _field_value(site: Site, request: Request, name: str, value: Any) -> Any:
+    """One field's stored value, or ValueError with Jira's message."""
+    if name == "summary":
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("You must specify a summary of the issue.")
+        if "\n" in value or "\r" in value:
+            raise ValueError("The summary is invalid because it contains newline characters.")
+        if len(value) > MAX_SUMMARY:
+            raise ValueError(f"Summary must be less than {MAX_SUMMARY} characters.")
+        return value
+    if name == "description":
+        try:
+            return rich_text(request, value, name)
+        except ServiceError as error:
+            raise ValueError(error.extra["errors"][name]) from None
+    if name == "labels":
+        if not isinstance(value, list) or not all(isinstance(label, str) for label in value):
+            raise ValueError("The labels must be a list of strings.")
+        for label in value:
+            if not label or " " in label:
+                raise ValueError(f"The label '{label}' contains spaces which is invalid.")
+        return list(dict.fromkeys(value))
+    wanted = reference(value)
+    if name in ("assignee", "reporter"):
+        if value is None and name == "assignee":
+            return None
+        user = site.users.get(wanted or "")
+        if user is None or not user.active:
+            raise ValueError(f"Specify a valid value for {name}")
+        return user.account_id
+    if name == "project":
+        project = site.project(wanted) if wanted else None
+        if project is None:
+            raise ValueError("Specify a valid project ID or key")
+        return project.id
+    if name == "issuetype":
+        for issue_type in site.issue_types.values():
+            if wanted in (issue_type.id, issue_type.name):
+                return issue_type.id
+        raise ValueError(
+            "Specify an issue type" if wanted is None else "Specify a valid issue type"
+        )
+    for priority in site.priorities.values():  # name == "priority"
+        if wanted in (priority.id, priority.name):
+            return priority.id
+    raise ValueError(f"The priority selected is invalid: {wanted}")
+
+
+def apply_changes(twin: JiraTwin, request: Request, issue: Issue, changes: dict[str, Any]) -> None:
+    for name, value in changes.pop("set", {}).items():
+        try:
+            changes[name] = _field_value(twin.state, request, name, value)
+        except ValueError as error:
+            raise field_errors({name: str(error)}) from None
+    attributes = {"issuetype": "issue_type", "project": "project"}
+    for name, value in changes.items():
+        if name == "labels+":
+            for verb, label in value:
+                if verb == "add" and label not in issue.labels:
+                    issue.labels.append(label)
+                elif verb == "remove" and label in issue.labels:
+                    issue.labels.remove(label)
+        elif name == "comment+":
+            for comment_body in value:
+                if comment_body is not None:
+                    twin.add_comment(issue, request.principal, comment_body)
+        else:
+            setattr(issue, attributes.get(name, name), value)
+    issue.updated = twin.clock.now()
+
+
+# --- the site, people and configuration -----------------------------------------------------------
+@api("GET", "serverInfo", "serverInfo", auth=False)
+def server_info(twin: JiraTwin, request: Request) -> dict[str, Any]:
+    if request.headers.get("authorization"):  # anonymous is fine, wrong credentials are not
+        twin.authenticate(request)
+    site = twin.state
+    return {
+        "baseUrl": renderer(twin, request).base_url,
+        "version": site.version,
+        "versionNumbers": site.version_numbers,
+        "deploymentType": "Cloud",
+        "buildNumber": site.build_number,
+        "buildDate": jira_time(twin.clock.now()),
+        "serverTime": jira_time(twin.clock.now()),
+        "scmInfo": "twin",
+        "serverTitle": site.title,
+    }
+
+
+@api("GET", "myself", "myself")
+def myself(twin: JiraTwin, request: Request) -> dict[str, Any]:
+    return renderer(twin, request).user(twin.state.users[request.principal], full=True)
+
+
+@api("GET", "user", "user.get")
+def get_user(twin: JiraTwin, request: Request) -> dict[str, Any]:
+    user = twin.state.users.get(request.query.get("accountId", ""))
+    if user is None:
+        raise not_found("Specified user does not exist or you do not have required permissions")
+    return renderer(twin, request).user(user)
+
+
+@api("GET", "user/search", "user.search")
+def search_users(twin: JiraTwin, request: Request) -> list[dict[str, Any]]:
+    wanted = (request.query.get("query") or request.query.get("accountId") or "").lower()
+    if not wanted:
+        raise jira_error(400, "One of 'query' or 'accountId' query parameters must be provided.")
+    found = [
+        user
+        for user in twin.state.users.values()
+        if wanted == user.account_id.lower()
+        or any(part.startswith(wanted) for part in user.display_name.lower().split())
+        or user.email.lower().startswith(wanted)
+    ]
+    result = page(found, integer(request, "startAt", 0), integer(request, "maxResults", 50, 1000))
+    draw = renderer(twin, request)
+    return [draw.user(user) for user in result.items]
+
+
+@api("GET", "project", "project.list")
+def list_projects(twin: JiraTwin, request: Request) -> list[dict[str, Any]]:
+    draw = renderer(twin, request)
+    full = "issueTypes" in request.query.get("expand", "") or "lead" in request.query.get(
+        "expand", ""
+    )
+    return [draw.project(project, full=full) for project in twin.state.projects.values()]
+
+
+@api("GET", "project/search", "project.search")
+def search_projects(twin: JiraTwin, request: Request) -> dict[str, Any]:
+    wanted = request.query.get("query", "").lower()
+    projects = [
+        project
+        for project in twin.state.projects.values()
+        if wanted in project.key.lower() or wanted in project.name.lower()
+    ]
+    start, limit = integer(request, "startAt", 0), integer(request, "maxResults", 50, 100)
+    result = page(projects, start, limit)
+    draw = renderer(twin, request)
+    body: dict[str, Any] = {
+        "self": f"{draw.api}/project/search?startAt={start}&maxResults={limit}",
+        "maxResults": limit,
+        "startAt": start,
+        "total": result.total,
+        "isLast": result.next_offset is None,
+        "values": [draw.project(project) for project in result.items],
+    }
+    if result.next_offset is not None:
+        body["nextPage"] = (
+            f"{draw.api}/project/search?startAt={result.next_offset}&maxResults={limit}"
+        )
+    return body
+
+
+@api("GET", "project/{key}", "project.get")
+def get_project(twin: JiraTwin, request: Request) -> dict[str, Any]:
+    key = request.path_params["key"]
+    project = twin.state.project(key)
+    if project is None:
+        raise not_found(f"No project could be found with key '{key}'.")
+    return renderer(twin, request).project(project, full=True)
+
+
+@api("GET", "issuetype", "issuetype.list")
+def list_issue_types(twin: JiraTwin, request: Request) -> list[dict[str, Any]]:
+    draw = renderer(twin, request)
+    return [draw.issue_type(issue_type) for issue_type in twin.state.issue_types.values()]
+
+
+@api("GET", "priority", "priority.list")
+def list_priorities(twin: JiraTwin, request: Request) -> list[dict[str, Any]]:
+    draw = renderer(twin, request)
+    return [draw.priority(priority) for priority in twin.state.priorities.values()]
+
+
+@api("GET", "status", "status.list")
+def list_statuses(twin: JiraTwin, request: Request) -> list[dict[str, Any]]:
+    draw = renderer(twin, request)
+    return [draw.status(status) for status in twin.state.statuses.values()]
+
+
+@api("GET", "resolution", "resolution.list")
+def list_resolutions(twin: JiraTwin, request: Request) -> list[dict[str, Any]]:
+    resolution = twin.state.resolution
+    return [{"self": f"{renderer(twin, request).api}/resolution/{resolution['id']}", **resolution}]
+
+
+@api("GET", "field", "field.list")
+def list_fields(twin: JiraTwin, request: Request) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": name,
+            "key": name,
+            "name": name.capitalize(),
+            "custom": False,
+            "orderable": True,
+            "navigable": True,
+            "searchable": True,
+            "clauseNames": [name],
+            "schema": {"type": "string", "system": name},
+        }
+        for name in ISSUE_FIELDS
+    ]
+
+
+@api("GET", "issueLinkType", "issueLinkType.list")
+def list_link_types(twin: JiraTwin, request: Request) -> dict[str, Any]:
+    draw = renderer(twin, request)
+    return {"issueLinkTypes": [draw.link_type(t) for t in twin.state.link_types.values()]}
+
+
+@api("GET", "issueLinkType/{type_id}", "issueLinkType.get")
+def get_link_type(twin: JiraTwin, request: Request) -> dict[str, Any]:
+    link_type = twin.state.link_types.get(request.path_params["type_id"])
+    if link_type is None:
+        raise not_found(f"No issue link type with id '{request.path_params['type_id']}' found.")
+    return renderer(twin, request).link_type(link_type)
+
+
+# --- issues ---------------------------------------------------------------------------------------
+@api("POST", "issue", "issue.create")
+def create_issue(twin: JiraTwin, request: Request) -> Response:
+    data = body(request)
+    changes, errors = field_changes(
+        twin, request, data.get("fields", {}), data.get("update", {}), creating=True
+    )
+    for name, message in (
+        ("project", "Specify a valid project ID or key"),
+        ("issuetype", "Specify an issue type"),
+        ("summary", "You must specify a summary of the issue."),
+    ):
+        if name not in changes and name not in errors:
+            errors[name] = message
+    if errors:
+        raise field_errors(errors)
+    site = twin.state
+    project = site.projects[changes.pop("project")]
+    reporter = changes.pop("reporter", request.principal)
+    issue = twin.new_issue(
+        site, project, changes.pop("issuetype"), changes.pop("summary"), reporter
+    )
+    try:
+        apply_changes(twin, request, issue, changes)
+    except ServiceError:
+        site.remove_issue(issue)
+        raise
+    created = {"id": issue.id, "key": issue.key, "self": renderer(twin, request).issue_self(issue)}
+    return json_response(created, 201)
+
+
+@api("GET", "issue/{key}", "issue.get")
+def get_issue(twin: JiraTwin, request: Request) -> dict[str, Any]:
+    issue = find_issue(twin, request.path_params["key"])
+    fields = requested_fields(request.query.get("fields"), None)
+    return renderer(twin, request).issue(issue, fields)
+
+
+@api("PUT", "issue/{key}", "issue.edit")
+def edit_issue(twin: JiraTwin, request: Request) -> Response:
+    issue = find_issue(twin, request.path_params["key"])
+    data = body(request)
+    changes, errors = field_changes(
+        twin, request, data.get("fields", {}), data.get("update", {}), creating=False
+    )
+    if errors:
+        raise field_errors(errors)
+    apply_changes(twin, request, issue, changes)
+    return Response(204)
+
+
+@api("DELETE", "issue/{key}", "issue.delete")
+def delete_issue(twin: JiraTwin, request: Request) -> Response:
+    twin.state.remove_issue(find_issue(twin, request.path_params["key"]))
+    return Response(204)
+
+
+@api("PUT", "issue/{key}/assignee", "issue.assign")
+def assign_issue(twin: JiraTwin, request: Request) -> Response:
+    issue = find_issue(twin, request.path_params["key"])
+    account = body(request).get("accountId")
+    if account is not None and account not in twin.state.users:
+        raise field_errors({"assignee": f"User '{account}' cannot be assigned issues."})
+    issue.assignee = account
+    issue.updated = twin.clock.now()
+    return Response(204)
+
+
+# --- comments -------------------------------------------------------------------------------------
+@api("GET", "issue/{key}/comment", "comment.list")
+def list_comments(twin: JiraTwin, request: Request) -> dict[str, Any]:
+    issue = find_issue(twin, request.path_params["key"])
+    comments = list(issue.comments)
+    if request.query.get("orderBy", "created").startswith("-"):
+        comments.reverse()
+    start, limit = integer(request, "startAt", 0), integer(request, "maxResults", 5000, 5000)
+    result = page(comments, start, limit)
+    return renderer(twin, request).comments_page(issue, result.items, start, limit)
+
+
+@api("POST", "issue/{key}/comment", "comment.add")
+def add_comment(twin: JiraTwin, request: Request) -> Response:
+    issue = find_issue(twin, request.path_params["key"])
+    text = rich_text(request, body(request).get("body"), "comment")
+    if text is None:
+        raise field_errors({"comment": "Comment body can not be empty!"})
+    comment = twin.add_comment(issue, request.principal, text)
+    return json_response(renderer(twin, request).comment(issue, comment), 201)
+
+
+def _comment(twin: JiraTwin, request: Request) -> tuple[Issue, Comment]:
+    issue = find_issue(twin, request.path_params["key"])
+    wanted = request.path_params["comment_id"]
+    for comment in issue.comments:
+        if comment.id == wanted:
+            return issue, comment
+    raise not_found(f"Can not find a comment for the id: {wanted}.")
+
+
+@api("GET", "issue/{key}/comment/{comment_id}", "comment.get")
+def get_comment(twin: JiraTwin, request: Request) -> dict[str, Any]:
+    issue, comment = _comment(twin, request)
+    return renderer(twin, request).comment(issue, comment)
+
+
+@api("PUT", "issue/{key}/comment/{comment_id}", "comment.update")
+def update_comment(twin: JiraTwin, request: Request) -> dict[str, Any]:
+    issue, comment = _comment(twin, request)
+    text = rich_text(request, body(request).get("body"), "comment")
+    if text is None:
+        raise field_errors({"comment": "Comment body can not be empty!"})
+    comment.body = text
+    comment.updated = twin.clock.now()
+    comment.update_author = request.principal
+    return renderer(twin, request).comment(issue, comment)
+
+
+@api("DELETE", "issue/{key}/comment/{comment_id}", "comment.delete")
+def delete_comment(twin: JiraTwin, request: Request) -> Response:
+    issue, comment = _comment(twin, request)
+    issue.comments.remove(comment)
+    return Response(204)
+
+
+# --- transitions ----------------------------------------------------------------------------------
+@api("GET", "issue/{key}/transitions", "transitions.list")
+def list_transitions(twin: JiraTwin, request: Request) -> dict[str, Any]:
+    issue = find_issue(twin, request.path_params["key"])
+    wanted = request.query.get("transitionId")
+    draw = renderer(twin, request)
+    available = [
+        draw.transition(t)
+        for t in twin.state.transitions
+        if t.available_from(issue.status) and wanted in (None, t.id)
+    ]
+    return {"expand": "transitions", "transitions": available}
+
+
+@api("POST", "issue/{key}/transitions", "transitions.do")
+def do_transition(twin: JiraTwin, request: Request) -> Response:
+    issue = find_issue(twin, request.path_params["key"])
+    data = body(request)
+    wanted = reference(data.get("transition"))
+    if wanted is None:
+        raise jira_error(400, "Missing 'transition' identifier")
+    site = twin.state
+    transition = next(
+        (t for t in site.transitions if t.id == wanted and t.available_from(issue.status)), None
+    )
+    if transition is None:
+        raise jira_error(400, f"Transition id '{wanted}' is not valid for this issue.")
+    changes, errors = field_changes(
+        twin, request, data.get("fields", {}), data.get("update", {}), creating=False
+    )
+    if errors:
+        raise field_errors(errors)
+    apply_changes(twin, request, issue, changes)
+    twin.move(site, issue, site.statuses[transition.to])
+    return Response(204)
+
+
+# --- issue links ----------------------------------------------------------------------------------
+@api("POST", "issueLink", "issueLink.create")
+def create_link(twin: JiraTwin, request: Request) -> Response:
+    data = body(request)
+    site = twin.state
+    wanted = reference(data.get("type"))
+    link_type = next(
+        (t for t in site.link_types.values() if wanted in (t.id, t.name)),
+        None,
+    )
+    if link_type is None:
+        raise not_found(f"No issue link type with name '{wanted}' found.")
+    ends = []
+    for end in ("inwardIssue", "outwardIssue"):
+        issue = site.issue(reference(data.get(end)) or "")
+        if issue is None:
+            raise not_found(f"Issue Does Not Exist: {end}")
+        ends.append(issue)
+    inward, outward = ends
+    exists = any(
+        (link.type, link.inward, link.outward) == (link_type.id, inward.id, outward.id)
+        for link in site.links.values()
+    )
+    if not exists:
+        link_id = str(10000 + twin.ids.next("link"))
+        site.links[link_id] = Link(link_id, link_type.id, inward.id, outward.id)
+        inward.updated = outward.updated = twin.clock.now()
+    comment = data.get("comment")
+    if isinstance(comment, dict) and comment.get("body") is not None:
+        text = rich_text(request, comment["body"], "comment")
+        if text is not None:
+            twin.add_comment(outward, request.principal, text)
+    return Response(201)
+
+
+def _link(twin: JiraTwin, request: Request) -> Link:
+    link = twin.state.links.get(request.path_params["link_id"])
+    if link is None:
+        raise not_found(f"No issue link with id '{request.path_params['link_id']}' exists.")
+    return link
+
+
+@api("GET", "issueLink/{link_id}", "issueLink.get")
+def get_link(twin: JiraTwin, request: Request) -> dict[str, Any]:
+    return renderer(twin, request).link(_link(twin, request))
+
+
+@api("DELETE", "issueLink/{link_id}", "issueLink.delete")
+def delete_link(twin: JiraTwin, request: Request) -> Response:
+    del twin.state.links[_link(twin, request).id]
+    return Response(204)
+
+
+# --- search ---------------------------------------------------------------------------------------
+def _search_input(request: Request) -> dict[str, Any]:
+    """Search parameters from the query string (GET) or the JSON body (POST)."""
+    return body(request) if request.method == "POST" else dict(request.query)
+
+
+def _parse(twin: JiraTwin, request: Request, text: Any) -> jql.Query:
+    try:
+        return jql.parse(str(text or ""), twin.state, request.principal)
+    except jql.JqlError as error:
+        raise jira_error(400, str(error)) from None
+
+
+def _number(params: dict[str, Any], name: str, default: int, maximum: int) -> int:
+    value = params.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise jira_error(400, f"The '{name}' parameter must be an integer.") from None
+    return max(0, min(number, maximum))
+
+
+@api("GET", "search", "search")
+@api("POST", "search", "search.post")
+def search(twin: JiraTwin, request: Request) -> dict[str, Any]:
+    """The classic search: ``startAt`` / ``maxResults`` / ``total``."""
+    params = _search_input(request)
+    found = _parse(twin, request, params.get("jql")).run(twin.state)
+    start = _number(params, "startAt", 0, len(found))
+    limit = _number(params, "maxResults", 50, MAX_SEARCH_RESULTS)
+    fields = requested_fields(params.get("fields"), None)
+    draw = renderer(twin, request)
+    return {
+        "expand": "schema,names",
+        "startAt": start,
+        "maxResults": limit,
+        "total": len(found),
+        "issues": [draw.issue(issue, fields) for issue in page(found, start, limit).items],
+    }
+
+
+@api("GET", "search/jql", "search.jql")
+@api("POST", "search/jql", "search.jql.post")
+def search_jql(twin: JiraTwin, request: Request) -> dict[str, Any]:
+    """The enhanced search: ``nextPageToken`` and ``isLast``, no total; only ids by default."""
+    params = _search_input(request)
+    query = _parse(twin, request, params.get("jql"))
+    if not query.bounded:
+        raise jira_error(400, UNBOUNDED)
+    found = query.run(twin.state)
+    start = 0
+    token = params.get("nextPageToken")
+    if token:
+        decoded = decode_cursor(str(token), "jql")
+        if decoded is None:
+            raise jira_error(400, "The provided next page token is invalid or expired.")
+        start = decoded
+    limit = _number(params, "maxResults", 50, MAX_SEARCH_RESULTS) or 1
+    result = page(found, start, limit)
+    fields = requested_fields(params.get("fields"), ["id"])
+    draw = renderer(twin, request)
+    answer: dict[str, Any] = {
+        "issues": [draw.issue(issue, fields) for issue in result.items],
+        "isLast": result.next_offset is None,
+    }
+    if result.next_offset is not None:
+        answer["nextPageToken"] = encode_cursor(result.next_offset, "jql")
+    return answer
