@@ -109,14 +109,24 @@ def _add_store_commands(subparsers: argparse._SubParsersAction[argparse.Argument
         "Refuses if RECIPIENTS exists.",
     )
     init.add_argument(
-        "recipients", nargs="+", metavar="RECIPIENT", help="age1..., or 'ssh-ed25519 AAAA...'"
+        "recipients", nargs="*", metavar="RECIPIENT", help="age1..., or 'ssh-ed25519 AAAA...'"
+    )
+    init.add_argument(
+        "-r",
+        "--recipient",
+        action="append",
+        default=[],
+        dest="more_recipients",
+        metavar="RECIPIENT",
+        help="a recipient, as with age -r (repeatable)",
     )
 
     keygen = command(
         "keygen",
         keygen_command,
         "create a new identity (an X25519 private key)",
-        "With -o, writes it to FILE (mode 0600, never over an existing file) and prints its "
+        "With -o, writes it to FILE (mode 0600, never over an existing file; missing folders "
+        "are made with mode 0700) and prints its "
         "public recipient; without, prints the identity on stdout and the recipient on stderr.",
     )
     keygen.add_argument("-o", "--output", metavar="FILE", help="write the identity to FILE")
@@ -186,8 +196,10 @@ def _add_store_commands(subparsers: argparse._SubParsersAction[argparse.Argument
 
 def init_command(args: argparse.Namespace) -> int:
     root = Path(args.store or STORE_DIR)
+    if not args.recipients + args.more_recipients:
+        raise UsageError("init needs at least one RECIPIENT (see `holdout keygen`)")
     lines = []
-    for text in args.recipients:
+    for text in args.recipients + args.more_recipients:
         try:
             lines.append(keys.parse_recipient(text).text)
         except ValueError as exc:
@@ -210,8 +222,10 @@ def keygen_command(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         print(f"Public key: {identity.recipient}", file=sys.stderr)
         return 0
+    path = Path(args.output).expanduser()
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
-        atomic_create(Path(args.output), text.encode(), mode=0o600)
+        atomic_create(path, text.encode(), mode=0o600)
     except FileExistsError:
         raise HoldoutError(f"{args.output}: already exists (not overwritten)") from None
     print(identity.recipient)

@@ -43,6 +43,10 @@ def test_help_documents_every_command(capsys: pytest.CaptureFixture[str]) -> Non
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "frobnicate")[0] == 2
     assert run(capsys)[0] == 2
+    assert run(capsys, "init")[::2] == (
+        2,
+        "holdout: init needs at least one RECIPIENT (see `holdout keygen`)\n",
+    )
     code, _, err = run(capsys, "init", "not-a-key")
     assert (code, err) == (
         2,
@@ -62,6 +66,14 @@ def test_keygen_writes_a_private_file_and_prints_the_recipient(
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     [identity] = keys.load_identities({"HOLDOUT_IDENTITY_FILE": str(path)})
     assert out == f"{identity.recipient}\n"
+
+
+def test_keygen_makes_a_private_folder_for_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config" / "holdout" / "key.txt"
+    assert run(capsys, "keygen", "-o", str(path))[0] == 0
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
 def test_keygen_never_overwrites(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -85,7 +97,7 @@ def test_init_creates_the_store(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     identity = keys.generate()
-    code, _, _ = run(capsys, "init", identity.recipient, f"{ssh_rsa.public} me@host")
+    code, _, _ = run(capsys, "init", identity.recipient, "-r", f"{ssh_rsa.public} me@host")
     assert code == 0
     recipients = keys.load_recipients(tmp_path / "scenarios_encrypted" / "RECIPIENTS")
     assert [str(r) for r in recipients] == [identity.recipient, ssh_rsa.public]
