@@ -166,6 +166,29 @@ def test_the_raw_stream_has_a_ping_and_each_event_matches_the_sdk_types(send, cl
             STREAM_EVENTS.validate_python(data)
 
 
+def test_an_error_in_the_middle_of_a_stream_is_the_sdks_status_error(claude, claude_twin):
+    claude_twin.script.enqueue(Reply.failure(529, mid_stream=True))
+    received = []
+
+    with pytest.raises(anthropic.APIStatusError) as raised:
+        received.extend(
+            claude.messages.create(model=MODEL, max_tokens=64, messages=HELLO, stream=True)
+        )
+
+    assert [event.type for event in received] == ["message_start"]
+    assert raised.value.type == "overloaded_error"
+    assert [call.status for call in claude_twin.journal] == [200]  # the stream had begun
+
+
+def test_a_mid_stream_error_is_a_plain_error_when_not_streaming(claude, claude_twin):
+    claude_twin.script.enqueue(Reply.failure(529, mid_stream=True))
+
+    with pytest.raises(anthropic.OverloadedError):
+        claude.with_options(max_retries=0).messages.create(
+            model=MODEL, max_tokens=64, messages=HELLO
+        )
+
+
 def test_messages_stream_helper_accumulates_the_final_message(claude, claude_twin):
     reply = ["Sure.", tool_use("get_weather", {"city": "Oslo"})]
     claude_twin.script.enqueue(reply, reply)

@@ -90,6 +90,7 @@ def test_contains_looks_at_the_last_user_message_only(script):
         ({"tool_use": {"name": "f", "input": {}}}, Reply((tool_use("f", {}),))),
         ({"content": ["Hi"]}, Reply((text("Hi"),))),
         ({"error": 529, "retry_after": 0.5}, Reply.failure(529, retry_after=0.5)),
+        ({"error": 529, "mid_stream": True}, Reply.failure(529, mid_stream=True)),
     ],
 )
 def test_reply_of_takes_every_documented_form(spec, expected):
@@ -117,6 +118,8 @@ def test_the_stop_reason_follows_the_content():
         ({"error": 200}, "HTTP error status"),
         ({"error": "529"}, "'error' must be an HTTP status"),
         ({"text": "Hi", "stop_reason": "bored"}, "unknown stop_reason"),
+        ({"text": "Hi", "mid_stream": True}, "goes with an 'error'"),
+        ({"error": 529, "mid_stream": 1}, "'mid_stream' must be true or false"),
         (42, "a reply is a string"),
     ],
 )
@@ -211,7 +214,7 @@ def test_the_control_endpoint_scripts_replies_and_rules(send, claude, claude_twi
     assert ruled.json()["rules"] == [
         {
             "match": {"contains": "urgent"},
-            "reply": {"error": 529, "message": "", "retry_after": 0.01},
+            "reply": {"error": 529, "message": "", "retry_after": 0.01, "mid_stream": False},
             "times": 1,
         }
     ]

@@ -139,5 +139,12 @@ def stream_events(message: Mapping[str, Any]) -> list[bytes]:
     return events
 
 
+def interrupted_events(message: Mapping[str, Any], error: Mapping[str, str]) -> list[bytes]:
+    """A stream that fails after it started: message_start, then an ``error`` event carrying
+    ``error`` (``{"type", "message"}``), and nothing more."""
+    start = {**message, "content": [], "stop_reason": None, "stop_sequence": None}
+    return [_event("message_start", message=start), _event("error", error=dict(error))]
+
+
 def _event(kind: str, **fields: Any) -> bytes:
     return sse_event({"type": kind, **fields}, kind)

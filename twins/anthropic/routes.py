@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from holdout_twins.anthropic.messages import build_message, input_tokens, stream_events
+from holdout_twins.anthropic.messages import (
+    build_message,
+    input_tokens,
+    interrupted_events,
+    stream_events,
+)
 from holdout_twins.anthropic.script import ERROR_MESSAGES, error_type
 from holdout_twins.core import Generic, Request, Response, Router, ServiceError, json_response
 from holdout_twins.core import stream as event_stream
@@ -80,11 +85,9 @@ def _check_tools(body: Mapping[str, Any]) -> None:
         raise invalid(f"tool_choice: tool '{choice.get('name')}' not found in tools")
 
 
-def checked_request(
-    twin: AnthropicTwin, request: Request, *, generating: bool
-) -> tuple[dict[str, Any], Model]:
+def checked_request(twin: AnthropicTwin, request: Request, *, generating: bool) -> dict[str, Any]:
     """The body of a Messages (``generating``) or count_tokens request, checked as the API checks
-    it, with the model it names (an unknown model is 404 ``not_found_error``)."""
+    it; a model the twin does not know is 404 ``not_found_error``."""
     body = json_body(request)
     name = _require(body, "model", str, "a valid string")
     _check_messages(_require(body, "messages", list, "a valid list"))
@@ -103,21 +106,21 @@ def checked_request(
             )
         if not isinstance(body.get("stream", False), bool):
             raise invalid("stream: Input should be a valid boolean")
-    return body, model
+    return body
 
 
 @router.post("/v1/messages", name="messages.create")
 def create_message(twin: AnthropicTwin, request: Request) -> Response:
     """The next scripted reply as a Message, or as its event stream when ``stream`` is true."""
-    body, _ = checked_request(twin, request, generating=True)
+    body = checked_request(twin, request, generating=True)
     reply = twin.state.script.next_reply(body)
-    if reply.error is not None:
+    streamed = body.get("stream", False)
+    if reply.error is not None and not (streamed and reply.mid_stream):
         headers = {}
         if reply.retry_after is not None:
             headers["retry-after"] = str(max(1, round(reply.retry_after)))
             headers["retry-after-ms"] = str(round(reply.retry_after * 1000))
-        message = reply.message or ERROR_MESSAGES.get(reply.error, error_type(reply.error))
-        raise api_error(reply.error, message, headers)
+        raise api_error(reply.error, error_message(reply.error, reply.message), headers)
     message = build_message(
         reply,
         body["model"],
@@ -125,14 +128,27 @@ def create_message(twin: AnthropicTwin, request: Request) -> Response:
         lambda: twin.new_id("toolu_"),
         input_tokens(body),
     )
-    if body.get("stream"):
-        return event_stream(stream_events(message), "text/event-stream; charset=utf-8")
-    return json_response(message)
+    if not streamed:
+        return json_response(message)
+    if reply.error is not None:
+        failure = {
+            "type": error_type(reply.error),
+            "message": error_message(reply.error, reply.message),
+        }
+        events = interrupted_events(message, failure)
+    else:
+        events = stream_events(message)
+    return event_stream(events, "text/event-stream; charset=utf-8")
+
+
+def error_message(status: int, message: str) -> str:
+    """A scripted error's message, or the API's usual one for its status."""
+    return message or ERROR_MESSAGES.get(status, error_type(status))
 
 
 @router.post("/v1/messages/count_tokens", name="messages.count_tokens")
 def count_tokens(twin: AnthropicTwin, request: Request) -> dict[str, Any]:
-    body, _ = checked_request(twin, request, generating=False)
+    body = checked_request(twin, request, generating=False)
     return {"input_tokens": input_tokens(body)}
 
 

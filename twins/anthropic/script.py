@@ -62,17 +62,22 @@ def tool_use(name: str, input: Mapping[str, Any], id: str | None = None) -> dict
 @dataclass(frozen=True)
 class Reply:
     """One scripted answer: ``content`` blocks, or, when ``error`` is set, that HTTP status in the
-    API's error envelope (``retry_after`` seconds become ``retry-after`` / ``retry-after-ms``)."""
+    API's error envelope (``retry_after`` seconds become ``retry-after`` / ``retry-after-ms``).
+    With ``mid_stream`` a streamed request gets HTTP 200 and the error as an ``error`` event after
+    ``message_start``, as the API reports an overload that happens while it streams."""
 
     content: tuple[dict[str, Any], ...] = ()
     stop_reason: str | None = None  # None: "tool_use" if there is a tool_use block, else "end_turn"
     error: int | None = None
     message: str = ""
     retry_after: float | None = None
+    mid_stream: bool = False
 
     def __post_init__(self) -> None:
         if self.error is not None and not 400 <= self.error <= 599:
             raise ScriptError(f"'error' must be an HTTP error status, not {self.error!r}")
+        if self.mid_stream and self.error is None:
+            raise ScriptError("'mid_stream' goes with an 'error'")
         if self.error is None and not self.content:
             raise ScriptError("a reply needs content (text or tool_use blocks) or an error")
         if self.stop_reason is not None and self.stop_reason not in STOP_REASONS:
@@ -81,17 +86,24 @@ class Reply:
             _check_block(block)
 
     @classmethod
-    def failure(cls, status: int, message: str = "", retry_after: float | None = None) -> Reply:
+    def failure(
+        cls,
+        status: int,
+        message: str = "",
+        retry_after: float | None = None,
+        *,
+        mid_stream: bool = False,
+    ) -> Reply:
         """An error reply: ``Reply.failure(529)`` answers "overloaded"."""
-        return cls(error=status, message=message, retry_after=retry_after)
+        return cls(error=status, message=message, retry_after=retry_after, mid_stream=mid_stream)
 
     @classmethod
     def of(cls, spec: ReplySpec) -> Reply:
         """A reply from a string (one text block), a content block, a list of blocks and strings,
         or a mapping as the control endpoint takes it: ``{"text": ...}``,
         ``{"tool_use": {"name", "input"}}``, ``{"content": [...]}``,
-        ``{"error": 529, "message": ..., "retry_after": ...}``, each with an optional
-        ``stop_reason``."""
+        ``{"error": 529, "message": ..., "retry_after": ..., "mid_stream": ...}``, each with an
+        optional ``stop_reason``."""
         if isinstance(spec, Reply):
             return spec
         if isinstance(spec, str):
@@ -102,7 +114,8 @@ class Reply:
             return cls(tuple(_block(item) for item in spec))
         if not isinstance(spec, Mapping):
             raise ScriptError("a reply is a string, a content block, a list of them or an object")
-        known = {"text", "tool_use", "content", "stop_reason", "error", "message", "retry_after"}
+        known = {"text", "tool_use", "content", "stop_reason"}
+        known |= {"error", "message", "retry_after", "mid_stream"}
         unknown = sorted(set(spec) - known)
         if unknown:
             raise ScriptError(f"unknown reply fields: {', '.join(unknown)}")
@@ -124,12 +137,16 @@ class Reply:
         error = spec.get("error")
         if error is not None and (isinstance(error, bool) or not isinstance(error, int)):
             raise ScriptError("'error' must be an HTTP status")
+        mid_stream = spec.get("mid_stream", False)
+        if not isinstance(mid_stream, bool):
+            raise ScriptError("'mid_stream' must be true or false")
         return cls(
             tuple(blocks),
             spec.get("stop_reason"),
             error,
             _string(spec, "message") if "message" in spec else "",
             retry_after,
+            mid_stream,
         )
 
     @property
@@ -141,7 +158,12 @@ class Reply:
 
     def to_dict(self) -> dict[str, Any]:
         if self.error is not None:
-            return {"error": self.error, "message": self.message, "retry_after": self.retry_after}
+            return {
+                "error": self.error,
+                "message": self.message,
+                "retry_after": self.retry_after,
+                "mid_stream": self.mid_stream,
+            }
         return {"content": [dict(block) for block in self.content], "stop_reason": self.stop_reason}
 
 
