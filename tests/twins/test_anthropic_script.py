@@ -260,6 +260,18 @@ def test_the_control_endpoint_refuses_bad_scripts(send, claude_twin, path, body,
     assert list(claude_twin.script.queue) == []
 
 
+def test_the_control_endpoint_reads_json_whatever_the_content_type(send, claude_twin):
+    form = {"Content-Type": "application/x-www-form-urlencoded"}  # what curl --data sends
+    path = "/_twin/script/replies"
+
+    queued = send(claude_twin, "POST", path, b'{"text": "Hi"}', form, token=None)
+    broken = send(claude_twin, "POST", path, b"text=Hi", form, token=None)
+
+    assert queued.status == 200
+    assert queued.json()["queue"][0]["content"] == [text("Hi")]
+    assert broken.status == 400
+
+
 def test_unknown_script_routes_are_plain_control_errors(send, claude_twin):
     reply = control(send, claude_twin, "GET", "/nothing")
 

@@ -33,7 +33,9 @@ def handle_script(twin: AnthropicTwin, request: Request) -> Response:
 
 
 def _body(request: Request) -> dict[str, Any]:
-    data = request.data()
+    """The JSON body, whatever the content type says (``curl --data`` says it is a form), as
+    the core's control endpoint reads it."""
+    data = request.json() if request.body.strip() else {}
     if not isinstance(data, dict):
         raise ScriptError("the body must be a JSON object")
     return data
