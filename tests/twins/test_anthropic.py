@@ -6,6 +6,7 @@ validated against the SDK's own types, which are generated from Anthropic's API 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -207,6 +208,21 @@ def test_messages_stream_helper_accumulates_the_final_message(claude, claude_twi
     assert streamed.content[1].input == created.content[1].input == {"city": "Oslo"}
     assert streamed.stop_reason == created.stop_reason == "tool_use"
     assert streamed.usage.output_tokens == created.usage.output_tokens
+
+
+def test_the_async_client_works_too(claude_twin):
+    claude_twin.script.enqueue("Async hello.", "Async stream.")
+
+    async def conversation() -> tuple[str, str]:
+        async with anthropic.AsyncAnthropic(
+            base_url=claude_twin.base_url, api_key=claude_twin.token
+        ) as client:
+            message = await client.messages.create(model=MODEL, max_tokens=64, messages=HELLO)
+            async with client.messages.stream(model=MODEL, max_tokens=64, messages=HELLO) as stream:
+                streamed = await stream.get_final_text()
+        return message.content[0].text, streamed
+
+    assert asyncio.run(conversation()) == ("Async hello.", "Async stream.")
 
 
 # --- count_tokens and models ---------------------------------------------------------------------
