@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from holdout_twins.anthropic.errors import api_error, error_message, error_type, invalid
 from holdout_twins.anthropic.messages import (
     build_message,
     input_tokens,
     interrupted_events,
     stream_events,
 )
-from holdout_twins.anthropic.script import ERROR_MESSAGES, error_type
 from holdout_twins.core import Generic, Request, Response, Router, ServiceError, json_response
 from holdout_twins.core import stream as event_stream
 
@@ -24,15 +24,6 @@ router = Router()
 ROLES = ("user", "assistant")
 TOOL_CHOICES = ("auto", "any", "tool", "none")
 DEFAULT_PAGE, MAX_PAGE = 20, 1000
-
-
-def api_error(status: int, message: str, headers: dict[str, str] | None = None) -> ServiceError:
-    """An error as the API reports it: the status, its ``error.type`` and a message."""
-    return ServiceError(status, error_type(status), message, headers=headers)
-
-
-def invalid(message: str) -> ServiceError:
-    return api_error(400, message)
 
 
 def json_body(request: Request) -> dict[str, Any]:
@@ -139,11 +130,6 @@ def create_message(twin: AnthropicTwin, request: Request) -> Response:
     else:
         events = stream_events(message)
     return event_stream(events, "text/event-stream; charset=utf-8")
-
-
-def error_message(status: int, message: str) -> str:
-    """A scripted error's message, or the API's usual one for its status."""
-    return message or ERROR_MESSAGES.get(status, error_type(status))
 
 
 @router.post("/v1/messages/count_tokens", name="messages.count_tokens")

@@ -13,33 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-# Each error status the twin can be scripted to answer with, as the API's ``error.type``.
-ERROR_TYPES: dict[int, str] = {
-    400: "invalid_request_error",
-    401: "authentication_error",
-    402: "billing_error",
-    403: "permission_error",
-    404: "not_found_error",
-    413: "request_too_large",
-    429: "rate_limit_error",
-    500: "api_error",
-    504: "timeout_error",
-    529: "overloaded_error",
-}
-ERROR_MESSAGES: dict[int, str] = {
-    429: "Number of requests has exceeded your rate limit.",
-    500: "Internal server error",
-    529: "Overloaded",
-}
 # What ``Reply.of`` takes: a Reply, a string, a content block, a list of blocks and strings, or
 # a mapping in the control endpoint's form.
 ReplySpec = Union["Reply", str, Mapping[str, Any], Sequence[str | Mapping[str, Any]]]
 STOP_REASONS = ("end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal")
-
-
-def error_type(status: int) -> str:
-    """The API's ``error.type`` for an HTTP status (other 4XX are ``invalid_request_error``)."""
-    return ERROR_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
 
 
 class ScriptError(ValueError):

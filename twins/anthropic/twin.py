@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from holdout_twins.anthropic.control import SCRIPT_PREFIX, handle_script
-from holdout_twins.anthropic.routes import api_error, router
-from holdout_twins.anthropic.script import Reply, Script, ScriptError, error_type
+from holdout_twins.anthropic.errors import api_error, error_type
+from holdout_twins.anthropic.routes import router
+from holdout_twins.anthropic.script import Reply, Script, ScriptError
 from holdout_twins.anthropic.state import Account, Model
 from holdout_twins.core import (
     ALNUM,
