@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pyrage
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
@@ -124,16 +125,16 @@ def parse_identities(text: str, source: str) -> list[Identity]:
 
 def _ssh_identity(text: str, source: str) -> Identity:
     data = text.encode()
+    unusable = (
+        f"{source}: not a usable SSH private key (passphrase-protected keys are not supported)"
+    )
     try:
         if "BEGIN OPENSSH PRIVATE KEY" in text:
             key: Any = serialization.load_ssh_private_key(data, password=None)
         else:
             key = serialization.load_pem_private_key(data, password=None)
-        native = pyrage.ssh.Identity.from_buffer(data)
-    except Exception:  # cryptography raises several types; none is worth telling apart here
-        raise HoldoutError(
-            f"{source}: not a usable SSH private key (passphrase-protected keys are not supported)"
-        ) from None
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise HoldoutError(unusable) from None
     if isinstance(key, ed25519.Ed25519PrivateKey):
         secret = key.private_bytes(
             serialization.Encoding.Raw,
@@ -145,6 +146,10 @@ def _ssh_identity(text: str, source: str) -> Identity:
         secret = d.to_bytes((d.bit_length() + 7) // 8, "big")
     else:
         raise HoldoutError(f"{source}: only ssh-ed25519 and ssh-rsa keys are supported")
+    try:
+        native = pyrage.ssh.Identity.from_buffer(data)
+    except pyrage.IdentityError:
+        raise HoldoutError(unusable) from None
     public = key.public_key().public_bytes(
         serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from pytest_holdout import keys
 from pytest_holdout.errors import HoldoutError
@@ -51,6 +52,21 @@ def test_a_traditional_pem_rsa_key_is_read_too(ssh_rsa, tmp_path: Path) -> None:
     ).decode()
     [identity] = keys.load_identities({"HOLDOUT_IDENTITY": pem})
     assert keys.recipient_of(identity) == ssh_rsa.public
+
+
+def test_unusable_ssh_keys_are_named(tmp_path: Path) -> None:
+    ecdsa = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.OpenSSH,
+        serialization.NoEncryption(),
+    )
+    with pytest.raises(HoldoutError, match=r"^HOLDOUT_IDENTITY: only ssh-ed25519 and ssh-rsa"):
+        keys.load_identities({"HOLDOUT_IDENTITY": ecdsa.decode()})
+    garbled = (
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5\n-----END OPENSSH PRIVATE KEY-----\n"
+    )
+    with pytest.raises(HoldoutError, match=r"^HOLDOUT_IDENTITY: not a usable SSH private key"):
+        keys.load_identities({"HOLDOUT_IDENTITY": garbled})
 
 
 def test_no_identity_names_both_variables() -> None:
