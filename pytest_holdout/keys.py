@@ -101,7 +101,11 @@ def load_identities(env: Mapping[str, str] = os.environ) -> list[Identity]:
                 stacklevel=2,
             )
         identities += parse_identities(text, f"{IDENTITY_FILE_VAR} {path}")
-    return identities
+    # The same key in both variables counts once (it would otherwise sign MANIFEST twice).
+    unique: dict[str, Identity] = {}
+    for identity in identities:
+        unique.setdefault(identity.recipient, identity)
+    return list(unique.values())
 
 
 def parse_identities(text: str, source: str) -> list[Identity]:

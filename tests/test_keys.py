@@ -34,6 +34,11 @@ def test_both_variables_and_several_identities_in_one_file(tmp_path: Path) -> No
     assert {i.recipient for i in loaded} == {first.recipient, second.recipient, third.recipient}
 
 
+def test_the_same_key_twice_counts_once(identity: keys.Identity, identity_file: Path) -> None:
+    env = {"HOLDOUT_IDENTITY": str(identity.native), "HOLDOUT_IDENTITY_FILE": str(identity_file)}
+    assert [i.recipient for i in keys.load_identities(env)] == [identity.recipient]
+
+
 @pytest.mark.parametrize("pair", ["ssh_ed25519", "ssh_rsa"])
 def test_openssh_private_keys(pair: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     ssh = request.getfixturevalue(pair)
