@@ -63,8 +63,8 @@ class Verdict:
 
 @dataclass(frozen=True)
 class JudgeSettings:
-    model: str = "claude-sonnet-4-5"
-    temperature: float = 0.0
+    model: str = "claude-sonnet-4-6"
+    temperature: float | None = None  # None: the API's default
     votes: int = 1
     max_tokens: int = 512
 
@@ -156,17 +156,22 @@ class ModelJudge:
         if request.rubric:
             prompt += f"Rubric: {request.rubric}\n"
         prompt += f"\nTranscript:\n{request.transcript}"
+        # Current SDKs no longer take ``temperature`` as an argument; the API still reads it.
+        extra = (
+            {} if self.settings.temperature is None else {"temperature": self.settings.temperature}
+        )
         try:
             message = self.client().messages.create(
                 model=self.settings.model,
                 max_tokens=self.settings.max_tokens,
-                temperature=self.settings.temperature,
+                extra_body=extra or None,
                 system=SYSTEM,
                 tools=[VERDICT_TOOL],
                 tool_choice={"type": "tool", "name": VERDICT_TOOL["name"]},
                 messages=[{"role": "user", "content": prompt}],
             )
-        except anthropic.APIError as exc:
+        except (anthropic.APIError, TypeError, ValueError) as exc:
+            # No verdict is an abstention: the step is unjudged, the run goes on.
             return None, f"no verdict: {type(exc).__name__}"
         for block in message.content:
             if getattr(block, "type", None) == "tool_use" and block.name == VERDICT_TOOL["name"]:

@@ -91,11 +91,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=float,
         default=None,
         metavar="T",
-        help="the judge's sampling temperature (default: ini holdout_judge_temperature, 0)",
+        help="the judge's sampling temperature (default: ini holdout_judge_temperature, "
+        "else the API's default)",
     )
-    parser.addini("holdout_judge_model", "the judge's model", default="claude-sonnet-4-5")
+    parser.addini("holdout_judge_model", "the judge's model", default="claude-sonnet-4-6")
     parser.addini("holdout_judge_votes", "judge votes per judged step", default="1")
-    parser.addini("holdout_judge_temperature", "the judge's temperature", default="0")
+    parser.addini("holdout_judge_temperature", "the judge's temperature", default="")
     parser.addini("holdout_dir", "the encrypted scenario store", default="scenarios_encrypted")
     parser.addini("holdout_trials", "trials per scenario", default="1")
 

@@ -185,10 +185,11 @@ class HoldoutRun:
             value = self.config.getoption(f"holdout_judge_{name}")
             return str(value) if value is not None else self.config.getini(f"holdout_judge_{name}")
 
+        temperature = setting("temperature")
         return JudgeSettings(
             model=setting("model"),
             votes=int(setting("votes")),
-            temperature=float(setting("temperature")),
+            temperature=float(temperature) if temperature else None,
         )
 
     @property
