@@ -104,6 +104,21 @@ def test_labels_are_added_and_removed_by_update_operations(jira: JIRA):
     assert jira.issue("TWIN-1").fields.labels == ["urgent"]
 
 
+def test_an_edit_with_one_bad_value_changes_nothing(jira: JIRA):
+    issue = jira.issue("TWIN-2")
+
+    error = jira_error(
+        issue.update,
+        update={"summary": [{"set": "Renamed"}], "priority": [{"set": {"name": "Urgent"}}]},
+    )
+
+    assert error.status_code == 400
+    assert error.response.json()["errors"] == {
+        "priority": "The priority selected is invalid: Urgent"
+    }
+    assert jira.issue("TWIN-2").fields.summary == "Write the release notes"
+
+
 def test_an_issue_is_assigned_and_unassigned(jira: JIRA):
     jira.assign_issue("TWIN-2", "bob@twin.example")  # the client looks the user up first
     assigned = jira.issue("TWIN-2").fields.assignee

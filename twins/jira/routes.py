@@ -88,18 +88,15 @@ def body(request: Request) -> dict[str, Any]:
     return data
 
 
-def integer(request: Request, name: str, default: int, maximum: int | None = None) -> int:
-    """A non-negative integer query parameter, capped at ``maximum``."""
-    raw = request.query.get(name)
-    if raw in (None, ""):
+def number(params: dict[str, Any], name: str, default: int, maximum: int) -> int:
+    """An integer parameter (query string or JSON body), clamped to ``0..maximum``."""
+    value = params.get(name)
+    if value in (None, ""):
         return default
     try:
-        value = int(raw)
-    except ValueError:
+        return max(0, min(int(value), maximum))
+    except (TypeError, ValueError):
         raise jira_error(400, f"The '{name}' parameter must be an integer.") from None
-    if value < 0:
-        raise jira_error(400, f"The '{name}' parameter must be zero or more.")
-    return value if maximum is None else min(value, maximum)
 
 
 def requested_fields(value: Any, default: list[str] | None) -> list[str] | None:
@@ -157,7 +154,7 @@ def field_changes(
             errors[name] = "Field update operations must be a list."
             continue
         for operation in operations:
-            _update_operation(request, name, operation, changes, errors)
+            _update_operation(site, request, name, operation, changes, errors)
     for name, value in fields.items():
         if name not in SETTABLE or (name == "project" and not creating):
             errors[name] = (
@@ -172,7 +169,12 @@ def field_changes(
 
 
 def _update_operation(
-    request: Request, name: str, operation: Any, changes: dict[str, Any], errors: dict[str, str]
+    site: Site,
+    request: Request,
+    name: str,
+    operation: Any,
+    changes: dict[str, Any],
+    errors: dict[str, str],
 ) -> None:
     if not isinstance(operation, dict) or len(operation) != 1:
         errors[name] = "Each update operation must have exactly one verb."
@@ -186,7 +188,10 @@ def _update_operation(
         except ServiceError as error:
             errors.update(error.extra["errors"])
     elif verb == "set" and name in SETTABLE - {"project"}:
-        changes.setdefault("set", {})[name] = value
+        try:
+            changes[name] = _field_value(site, request, name, value)
+        except ValueError as error:
+            errors[name] = str(error)
     else:
         errors[name] = f"Field '{name}' cannot be changed with the '{verb}' operation."
 
@@ -240,12 +245,7 @@ def _field_value(site: Site, request: Request, name: str, value: Any) -> Any:
 
 
 def apply_changes(twin: JiraTwin, request: Request, issue: Issue, changes: dict[str, Any]) -> None:
-    for name, value in changes.pop("set", {}).items():
-        try:
-            changes[name] = _field_value(twin.state, request, name, value)
-        except ValueError as error:
-            raise field_errors({name: str(error)}) from None
-    attributes = {"issuetype": "issue_type", "project": "project"}
+    """Make the changes ``field_changes`` validated (nothing can fail any more)."""
     for name, value in changes.items():
         if name == "labels+":
             for verb, label in value:
@@ -258,7 +258,7 @@ def apply_changes(twin: JiraTwin, request: Request, issue: Issue, changes: dict[
                 if comment_body is not None:
                     twin.add_comment(issue, request.principal, comment_body)
         else:
-            setattr(issue, attributes.get(name, name), value)
+            setattr(issue, "issue_type" if name == "issuetype" else name, value)
     issue.updated = twin.clock.now()
 
 
@@ -306,7 +306,11 @@ def search_users(twin: JiraTwin, request: Request) -> list[dict[str, Any]]:
         or any(part.startswith(wanted) for part in user.display_name.lower().split())
         or user.email.lower().startswith(wanted)
     ]
-    result = page(found, integer(request, "startAt", 0), integer(request, "maxResults", 50, 1000))
+    result = page(
+        found,
+        number(request.query, "startAt", 0, len(found)),
+        number(request.query, "maxResults", 50, 1000),
+    )
     draw = renderer(twin, request)
     return [draw.user(user) for user in result.items]
 
@@ -328,7 +332,8 @@ def search_projects(twin: JiraTwin, request: Request) -> dict[str, Any]:
         for project in twin.state.projects.values()
         if wanted in project.key.lower() or wanted in project.name.lower()
     ]
-    start, limit = integer(request, "startAt", 0), integer(request, "maxResults", 50, 100)
+    start = number(request.query, "startAt", 0, len(projects))
+    limit = number(request.query, "maxResults", 50, 100)
     result = page(projects, start, limit)
     draw = renderer(twin, request)
     body: dict[str, Any] = {
@@ -433,11 +438,7 @@ def create_issue(twin: JiraTwin, request: Request) -> Response:
     issue = twin.new_issue(
         site, project, changes.pop("issuetype"), changes.pop("summary"), reporter
     )
-    try:
-        apply_changes(twin, request, issue, changes)
-    except ServiceError:
-        site.remove_issue(issue)
-        raise
+    apply_changes(twin, request, issue, changes)
     created = {"id": issue.id, "key": issue.key, "self": renderer(twin, request).issue_self(issue)}
     return json_response(created, 201)
 
@@ -486,7 +487,8 @@ def list_comments(twin: JiraTwin, request: Request) -> dict[str, Any]:
     comments = list(issue.comments)
     if request.query.get("orderBy", "created").startswith("-"):
         comments.reverse()
-    start, limit = integer(request, "startAt", 0), integer(request, "maxResults", 5000, 5000)
+    start = number(request.query, "startAt", 0, len(comments))
+    limit = number(request.query, "maxResults", 5000, 5000)
     result = page(comments, start, limit)
     return renderer(twin, request).comments_page(issue, result.items, start, limit)
 
@@ -638,25 +640,14 @@ def _parse(twin: JiraTwin, request: Request, text: Any) -> jql.Query:
         raise jira_error(400, str(error)) from None
 
 
-def _number(params: dict[str, Any], name: str, default: int, maximum: int) -> int:
-    value = params.get(name)
-    if value in (None, ""):
-        return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise jira_error(400, f"The '{name}' parameter must be an integer.") from None
-    return max(0, min(number, maximum))
-
-
 @api("GET", "search", "search")
 @api("POST", "search", "search.post")
 def search(twin: JiraTwin, request: Request) -> dict[str, Any]:
     """The classic search: ``startAt`` / ``maxResults`` / ``total``."""
     params = _search_input(request)
     found = _parse(twin, request, params.get("jql")).run(twin.state)
-    start = _number(params, "startAt", 0, len(found))
-    limit = _number(params, "maxResults", 50, MAX_SEARCH_RESULTS)
+    start = number(params, "startAt", 0, len(found))
+    limit = number(params, "maxResults", 50, MAX_SEARCH_RESULTS)
     fields = requested_fields(params.get("fields"), None)
     draw = renderer(twin, request)
     return {
@@ -684,7 +675,7 @@ def search_jql(twin: JiraTwin, request: Request) -> dict[str, Any]:
         if decoded is None:
             raise jira_error(400, "The provided next page token is invalid or expired.")
         start = decoded
-    limit = _number(params, "maxResults", 50, MAX_SEARCH_RESULTS) or 1
+    limit = number(params, "maxResults", 50, MAX_SEARCH_RESULTS) or 1
     result = page(found, start, limit)
     fields = requested_fields(params.get("fields"), ["id"])
     draw = renderer(twin, request)

@@ -140,6 +140,7 @@ class Site:
     version: str
     version_numbers: list[int]
     build_number: int
+    account: str  # who ``twin.token`` acts as
     users: dict[str, User] = field(default_factory=dict)  # by account id
     projects: dict[str, Project] = field(default_factory=dict)  # by id
     issue_types: dict[str, IssueType] = field(default_factory=dict)

@@ -82,6 +82,7 @@ class JiraTwin(Twin):
             info["version"],
             list(info["version_numbers"]),
             int(info["build_number"]),
+            account=str(seed_data["account"]),
             default_priority=str(seed_data["default_priority"]),
             initial_status=str(seed_data["initial_status"]),
             resolution={k: str(v) for k, v in seed_data["resolution"].items()},
@@ -115,7 +116,6 @@ class JiraTwin(Twin):
             site.projects[project.id] = project
             for seeded in issues:
                 self._seed_issue(site, project, seeded)
-        self.default_account = str(seed_data["account"])
         return site
 
     def _seed_issue(self, site: Site, project: Project, seeded: dict[str, Any]) -> None:
@@ -187,7 +187,7 @@ class JiraTwin(Twin):
 
     # --- hooks ------------------------------------------------------------------------------------
     def default_principal(self) -> str:
-        return self.default_account
+        return self.state.account
 
     def new_token(self, principal: Any) -> str:
         """An Atlassian API token: ``ATATT3xFfGF0`` then random characters and a checksum."""
