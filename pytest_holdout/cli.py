@@ -187,7 +187,7 @@ def _add_store_commands(subparsers: argparse._SubParsersAction[argparse.Argument
         manifest_command,
         "sign MANIFEST, the list of files that count (keyholder)",
         "Every identity held signs it; a keyholder's line is kept when another signs the same "
-        "content.",
+        "content. Lists the files added, removed or changed since the previous signed MANIFEST.",
     )
 
 
@@ -346,12 +346,25 @@ def manifest_command(args: argparse.Namespace) -> int:
 
     store = _store(args)
     identities = keys.load_identities()
+    try:
+        previous = manifest.verify(store, identities)
+    except HoldoutError:
+        previous = None
     manifest.sign(store, identities)
     signed = manifest.verify(store, identities)
     print(
         f"signed {manifest.manifest_path(store)}: {len(signed.entries)} file(s), "
         f"{signed.items} scenario(s), {len(signed.signers)} signature(s)"
     )
+    if previous is not None:  # what the keyholder just approved, to review before committing
+        old, new = previous.entries, signed.entries
+        for file_id in sorted(old.keys() | new.keys()):
+            if file_id not in old:
+                print(f"added   {file_id}")
+            elif file_id not in new:
+                print(f"removed {file_id}")
+            elif old[file_id].sha256 != new[file_id].sha256:
+                print(f"changed {file_id}")
     return 0
 
 

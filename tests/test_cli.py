@@ -382,6 +382,28 @@ def test_manifest_then_check(
     assert err == f"1 file(s), {feature_scenarios} scenario(s), 0 problem(s)\n"
 
 
+def test_manifest_lists_what_changed_since_the_last_signature(
+    project: Path,
+    feature: bytes,
+    holdout_env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    store = Store(project / "scenarios_encrypted")
+    kept, edited, deleted = (store.add(feature) for _ in range(3))
+    assert run(capsys, "manifest")[0] == 0
+    store.write(edited, feature + b"\n  Scenario: another\n    Given x\n")
+    store.path(deleted).unlink()
+    added = store.add(feature)
+    code, out, _ = run(capsys, "manifest")
+    assert code == 0
+    assert set(out.splitlines()[1:]) == {
+        f"added   {added}",
+        f"changed {edited}",
+        f"removed {deleted}",
+    }
+    assert kept not in out
+
+
 def test_check_lists_bad_files_by_id(
     project: Path,
     feature: bytes,
