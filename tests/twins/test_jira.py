@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from holdout_twins.jira import JiraTwin
 from jira import JIRA, Issue
 from jira.exceptions import JIRAError
 
+REPO = Path(__file__).resolve().parents[2]
 ADMIN, ALICE, BOB = (
     "5b10ac8d82e05b22cc7d4ef5",
     "5b10a2844c20165700ede21g",
@@ -499,3 +501,21 @@ def test_restoring_a_snapshot_brings_back_issues_and_the_key_counter(jira_twin: 
 
     assert again.key == "TWIN-4"
     assert keys(jira.search_issues('summary ~ "temporary"')) == []
+
+
+# --- the documentation's examples run as written --------------------------------------------------
+def python_block(text: str) -> str:
+    return text.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_example_runs():
+    readme = REPO / "twins" / "jira" / "README.md"
+
+    exec(compile(python_block(readme.read_text()), str(readme), "exec"), {})
+
+
+def test_the_docs_section_example_runs():
+    docs = REPO / "docs" / "twins.md"
+    section = docs.read_text().split("## The Jira twin", 1)[1]
+
+    exec(compile(python_block(section), str(docs), "exec"), {})
