@@ -427,3 +427,7 @@ def _show_warning(
 
 def _error(message: str) -> None:
     print(f"holdout: {message}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

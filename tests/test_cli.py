@@ -323,6 +323,38 @@ def test_edit_interrupted_removes_the_plaintext(
     assert store.path(file_id).read_bytes() == before
 
 
+def test_edit_terminated_removes_the_plaintext(
+    project: Path,
+    feature: bytes,
+    holdout_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    """SIGTERM (a closed terminal, a CI timeout) while the editor runs: no plaintext is left."""
+    store = Store(project / "scenarios_encrypted")
+    file_id = store.add(feature)
+    log = tmp_path / "path.txt"
+    script = tmp_path / "kill_parent.py"
+    script.write_text(
+        "import os, signal, sys, time\n"
+        f"open({str(log)!r}, 'w').write(sys.argv[1])\n"
+        "os.kill(os.getppid(), signal.SIGTERM)\n"
+        "time.sleep(30)\n"
+    )
+    env = {**os.environ, "EDITOR": f"{sys.executable} {script}"}
+    env.pop("VISUAL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest_holdout.cli", "edit", file_id],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (130, "holdout: interrupted\n")
+    assert not Path(log.read_text()).parent.exists()
+
+
 def test_edit_unchanged(
     project: Path,
     feature: bytes,

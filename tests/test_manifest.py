@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,25 @@ def test_compare_finds_missing_modified_and_unlisted(
     signed = manifest.verify(store, [identity])
     assert manifest.compare(store, signed) == ([deleted], [replaced], [slipped_in])
     assert kept in signed.entries
+
+
+def test_an_interrupted_signing_keeps_the_old_manifest(
+    store: Store, identity: keys.Identity, feature: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.add(feature)
+    manifest.sign(store, [identity])
+    before = manifest.manifest_path(store).read_bytes()
+    store.add(feature)
+
+    def full_disk(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(OSError):
+        manifest.sign(store, [identity])
+    monkeypatch.undo()
+    assert manifest.manifest_path(store).read_bytes() == before
+    assert not [p for p in store.root.iterdir() if p.name.startswith(".")]
 
 
 def test_missing_manifest(store: Store, identity: keys.Identity) -> None:
