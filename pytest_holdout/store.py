@@ -33,7 +33,7 @@ RECIPIENTS = "RECIPIENTS"
 SUFFIX = ".age"
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-NO_MATCH_MESSAGE = "no identity matches (encrypted to other recipients)"
+_NO_MATCH_MESSAGE = "no identity matches (encrypted to other recipients)"
 _NO_MATCH = "No matching keys found"  # pyrage's message when no identity opens any stanza
 _BINARY_MAGIC = b"age-encryption.org/v1\n"
 _ARMOR_BEGIN = b"-----BEGIN AGE ENCRYPTED FILE-----"
@@ -62,7 +62,7 @@ def decrypt(data: bytes, identities: Sequence[Identity | NativeIdentity], name: 
         return pyrage.decrypt(data, native_identities(identities))
     except pyrage.DecryptError as exc:
         if str(exc) == _NO_MATCH:
-            raise HoldoutError(f"{name}: {NO_MATCH_MESSAGE}") from None
+            raise HoldoutError(f"{name}: {_NO_MATCH_MESSAGE}") from None
         raise HoldoutError(f"{name}: corrupted or modified") from None
 
 
