@@ -186,8 +186,9 @@ def _group(twin: OktaTwin, request: Request, key: str = "groupId") -> Group:
     return group
 
 
-def _empty(status: int = 200) -> Response:
-    return Response(status, b"")
+def _no_content() -> Response:
+    """HTTP 204. Not labelled JSON: the SDK parses any JSON-labelled body, even an empty one."""
+    return Response(204, b"", content_type="text/plain")
 
 
 # --- users ---------------------------------------------------------------------------------------
@@ -316,12 +317,12 @@ def delete_user(twin: OktaTwin, request: Request) -> Response:
     org = twin.state
     if user.status != DEPROVISIONED:
         _set_status(twin, user, DEPROVISIONED)
-        return _empty(204)
+        return _no_content()
     del org.users[user.id]
     for group in org.groups.values():
         if user.id in group.members:
             group.members.remove(user.id)
-    return _empty(204)
+    return _no_content()
 
 
 @router.post("/api/v1/users/{id}/lifecycle/activate", name="activateUser")
@@ -344,31 +345,31 @@ def activate_user(twin: OktaTwin, request: Request) -> dict[str, Any]:
 
 
 @router.post("/api/v1/users/{id}/lifecycle/deactivate", name="deactivateUser")
-def deactivate_user(twin: OktaTwin, request: Request) -> Response:
+def deactivate_user(twin: OktaTwin, request: Request) -> dict[str, Any]:
     user = _user(twin, request)
     if user.status == DEPROVISIONED:
         raise validation_failed("status", "the user is already deactivated")
     _set_status(twin, user, DEPROVISIONED)
-    return _empty()
+    return {}
 
 
 @router.post("/api/v1/users/{id}/lifecycle/suspend", name="suspendUser")
-def suspend_user(twin: OktaTwin, request: Request) -> Response:
+def suspend_user(twin: OktaTwin, request: Request) -> dict[str, Any]:
     """Only an active user can be suspended (Okta answers E0000001 otherwise)."""
     user = _user(twin, request)
     if user.status != ACTIVE:
         raise validation_failed("status", "Cannot suspend a user that is not active")
     _set_status(twin, user, SUSPENDED)
-    return _empty()
+    return {}
 
 
 @router.post("/api/v1/users/{id}/lifecycle/unsuspend", name="unsuspendUser")
-def unsuspend_user(twin: OktaTwin, request: Request) -> Response:
+def unsuspend_user(twin: OktaTwin, request: Request) -> dict[str, Any]:
     user = _user(twin, request)
     if user.status != SUSPENDED:
         raise validation_failed("status", "Cannot unsuspend a user that is not suspended")
     _set_status(twin, user, ACTIVE)
-    return _empty()
+    return {}
 
 
 @router.get("/api/v1/users/{id}/groups", name="listUserGroups")
@@ -435,7 +436,7 @@ def delete_group(twin: OktaTwin, request: Request) -> Response:
     if group.type == "BUILT_IN":
         raise forbidden()
     del twin.state.groups[group.id]
-    return _empty(204)
+    return _no_content()
 
 
 @router.get("/api/v1/groups/{groupId}/users", name="listGroupUsers")
@@ -463,7 +464,7 @@ def assign_user_to_group(twin: OktaTwin, request: Request) -> Response:
     if user.id not in group.members:
         group.members.append(user.id)
         group.last_membership_updated = twin.clock.isoformat()
-    return _empty(204)
+    return _no_content()
 
 
 @router.delete("/api/v1/groups/{groupId}/users/{userId}", name="unassignUserFromGroup")
@@ -472,4 +473,4 @@ def unassign_user_from_group(twin: OktaTwin, request: Request) -> Response:
     if user.id in group.members:
         group.members.remove(user.id)
         group.last_membership_updated = twin.clock.isoformat()
-    return _empty(204)
+    return _no_content()

@@ -207,11 +207,12 @@ class OktaTwin(Twin):
         return json_response(body, error.status if status is None else status, headers)
 
     def rate_limit_headers(self, status: LimitStatus) -> dict[str, str]:
-        """Okta's headers. The reset time is on the twin's clock, like ``Date``: it is as many
-        seconds ahead of ``Date`` as the real window has left to run."""
-        seconds_left = max(0, math.ceil(status.reset - time.time()))
+        """Okta's headers. The reset time is on the twin's clock, like ``Date``: as far ahead of
+        it as the real window has left to run, in whole Unix seconds (rounded down, as a Unix
+        time is). Clients wait ``reset - Date + 1`` seconds, always past the window's end."""
+        seconds_left = max(0.0, status.reset - time.time())
         return {
             "X-Rate-Limit-Limit": str(status.limit),
             "X-Rate-Limit-Remaining": str(status.remaining),
-            "X-Rate-Limit-Reset": str(int(self.clock.now()) + seconds_left),
+            "X-Rate-Limit-Reset": str(math.floor(self.clock.now() + seconds_left)),
         }
