@@ -21,35 +21,22 @@ from holdout_twins.core import (
     json_response,
     page,
 )
-from holdout_twins.jira import adf, jql
+from holdout_twins.jira import jql
 from holdout_twins.jira.errors import field_errors, jira_error, not_found
+from holdout_twins.jira.fields import apply_changes, field_changes, reference, rich_text
 from holdout_twins.jira.render import ISSUE_FIELDS, Renderer, jira_time
-from holdout_twins.jira.state import Comment, Issue, Link, Site
+from holdout_twins.jira.state import Comment, Issue, Link
 
 if TYPE_CHECKING:
     from holdout_twins.jira.twin import JiraTwin
 
 router = Router()
 VERSIONS = {"2": 2, "latest": 2, "3": 3}
-MAX_SUMMARY = 255
 MAX_SEARCH_RESULTS = 100
 ISSUE_NOT_FOUND = "Issue does not exist or you do not have permission to see it."
-NOT_ADF = "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
-NOT_STRING = "Operation value must be a string"
 UNBOUNDED = (
     "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
 )
-# The fields an issue's JSON can set, and the names Jira gives them in error messages.
-SETTABLE = {
-    "summary",
-    "description",
-    "issuetype",
-    "project",
-    "priority",
-    "assignee",
-    "reporter",
-    "labels",
-}
 
 
 def api(
@@ -115,151 +102,6 @@ def find_issue(twin: JiraTwin, key: str) -> Issue:
     if issue is None:
         raise not_found(ISSUE_NOT_FOUND)
     return issue
-
-
-def rich_text(request: Request, value: Any, field: str) -> dict[str, Any] | None:
-    """A description or comment body in this version's format, as ADF; None when empty."""
-    if value is None:
-        return None
-    if version(request) == 3:
-        if not adf.is_document(value):
-            raise field_errors({field: NOT_ADF})
-        return None if adf.is_empty(value) else value
-    if not isinstance(value, str):
-        raise field_errors({field: NOT_STRING})
-    return adf.from_text(value) if value.strip() else None
-
-
-def reference(value: Any) -> str | None:
-    """The id, key or name in a reference such as ``{"id": "10001"}`` or ``{"name": "Task"}``."""
-    if isinstance(value, dict):
-        for name in ("id", "key", "name", "accountId"):
-            if value.get(name) not in (None, ""):
-                return str(value[name])
-    return None
-
-
-# --- setting fields (create, edit, transition) ----------------------------------------------------
-def field_changes(
-    twin: JiraTwin, request: Request, fields: Any, update: Any, *, creating: bool
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """Validate ``fields`` and ``update`` operations: the changes to make and Jira's errors."""
-    if not isinstance(fields, dict) or not isinstance(update, dict):
-        raise jira_error(400, "The 'fields' and 'update' members must be JSON objects.")
-    site = twin.state
-    changes: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for name, operations in update.items():
-        if not isinstance(operations, list):
-            errors[name] = "Field update operations must be a list."
-            continue
-        for operation in operations:
-            _update_operation(site, request, name, operation, changes, errors)
-    for name, value in fields.items():
-        if name not in SETTABLE or (name == "project" and not creating):
-            errors[name] = (
-                f"Field '{name}' cannot be set. It is not on the appropriate screen, or unknown."
-            )
-            continue
-        try:
-            changes[name] = _field_value(site, request, name, value)
-        except ValueError as error:
-            errors[name] = str(error)
-    return changes, errors
-
-
-def _update_operation(
-    site: Site,
-    request: Request,
-    name: str,
-    operation: Any,
-    changes: dict[str, Any],
-    errors: dict[str, str],
-) -> None:
-    if not isinstance(operation, dict) or len(operation) != 1:
-        errors[name] = "Each update operation must have exactly one verb."
-        return
-    ((verb, value),) = operation.items()
-    if name == "labels" and verb in ("add", "remove"):
-        changes.setdefault("labels+", []).append((verb, str(value)))
-    elif name == "comment" and verb == "add" and isinstance(value, dict):
-        try:
-            changes.setdefault("comment+", []).append(rich_text(request, value.get("body"), name))
-        except ServiceError as error:
-            errors.update(error.extra["errors"])
-    elif verb == "set" and name in SETTABLE - {"project"}:
-        try:
-            changes[name] = _field_value(site, request, name, value)
-        except ValueError as error:
-            errors[name] = str(error)
-    else:
-        errors[name] = f"Field '{name}' cannot be changed with the '{verb}' operation."
-
-
-def _field_value(site: Site, request: Request, name: str, value: Any) -> Any:
-    """One field's stored value, or ValueError with Jira's message."""
-    if name == "summary":
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError("You must specify a summary of the issue.")
-        if "\n" in value or "\r" in value:
-            raise ValueError("The summary is invalid because it contains newline characters.")
-        if len(value) > MAX_SUMMARY:
-            raise ValueError(f"Summary must be less than {MAX_SUMMARY} characters.")
-        return value
-    if name == "description":
-        try:
-            return rich_text(request, value, name)
-        except ServiceError as error:
-            raise ValueError(error.extra["errors"][name]) from None
-    if name == "labels":
-        if not isinstance(value, list) or not all(isinstance(label, str) for label in value):
-            raise ValueError("The labels must be a list of strings.")
-        for label in value:
-            if not label or " " in label:
-                raise ValueError(f"The label '{label}' contains spaces which is invalid.")
-        return list(dict.fromkeys(value))
-    wanted = reference(value)
-    if name in ("assignee", "reporter"):
-        if value is None and name == "assignee":
-            return None
-        user = site.users.get(wanted or "")
-        if user is None or not user.active:
-            raise ValueError(f"Specify a valid value for {name}")
-        return user.account_id
-    if name == "project":
-        project = site.project(wanted) if wanted else None
-        if project is None:
-            raise ValueError("Specify a valid project ID or key")
-        return project.id
-    if name == "issuetype":
-        for issue_type in site.issue_types.values():
-            if wanted in (issue_type.id, issue_type.name):
-                return issue_type.id
-        raise ValueError(
-            "Specify an issue type" if wanted is None else "Specify a valid issue type"
-        )
-    for priority in site.priorities.values():  # name == "priority"
-        if wanted in (priority.id, priority.name):
-            return priority.id
-    raise ValueError(f"The priority selected is invalid: {wanted}")
-
-
-def apply_changes(twin: JiraTwin, request: Request, issue: Issue, changes: dict[str, Any]) -> None:
-    """Make the changes ``field_changes`` validated (nothing can fail any more)."""
-    for name, value in changes.items():
-        if name == "labels+":
-            for verb, label in value:
-                if verb == "add" and label not in issue.labels:
-                    issue.labels.append(label)
-                elif verb == "remove" and label in issue.labels:
-                    issue.labels.remove(label)
-        elif name == "comment+":
-            for comment_body in value:
-                if comment_body is not None:
-                    twin.add_comment(issue, request.principal, comment_body)
-        else:
-            setattr(issue, "issue_type" if name == "issuetype" else name, value)
-    issue.updated = twin.clock.now()
 
 
 # --- the site, people and configuration -----------------------------------------------------------
@@ -421,7 +263,7 @@ def get_link_type(twin: JiraTwin, request: Request) -> dict[str, Any]:
 def create_issue(twin: JiraTwin, request: Request) -> Response:
     data = body(request)
     changes, errors = field_changes(
-        twin, request, data.get("fields", {}), data.get("update", {}), creating=True
+        twin.state, version(request), data.get("fields", {}), data.get("update", {}), creating=True
     )
     for name, message in (
         ("project", "Specify a valid project ID or key"),
@@ -438,7 +280,7 @@ def create_issue(twin: JiraTwin, request: Request) -> Response:
     issue = twin.new_issue(
         site, project, changes.pop("issuetype"), changes.pop("summary"), reporter
     )
-    apply_changes(twin, request, issue, changes)
+    apply_changes(twin, request.principal, issue, changes)
     created = {"id": issue.id, "key": issue.key, "self": renderer(twin, request).issue_self(issue)}
     return json_response(created, 201)
 
@@ -455,11 +297,11 @@ def edit_issue(twin: JiraTwin, request: Request) -> Response:
     issue = find_issue(twin, request.path_params["key"])
     data = body(request)
     changes, errors = field_changes(
-        twin, request, data.get("fields", {}), data.get("update", {}), creating=False
+        twin.state, version(request), data.get("fields", {}), data.get("update", {}), creating=False
     )
     if errors:
         raise field_errors(errors)
-    apply_changes(twin, request, issue, changes)
+    apply_changes(twin, request.principal, issue, changes)
     return Response(204)
 
 
@@ -496,7 +338,7 @@ def list_comments(twin: JiraTwin, request: Request) -> dict[str, Any]:
 @api("POST", "issue/{key}/comment", "comment.add")
 def add_comment(twin: JiraTwin, request: Request) -> Response:
     issue = find_issue(twin, request.path_params["key"])
-    text = rich_text(request, body(request).get("body"), "comment")
+    text = rich_text(version(request), body(request).get("body"), "comment")
     if text is None:
         raise field_errors({"comment": "Comment body can not be empty!"})
     comment = twin.add_comment(issue, request.principal, text)
@@ -521,7 +363,7 @@ def get_comment(twin: JiraTwin, request: Request) -> dict[str, Any]:
 @api("PUT", "issue/{key}/comment/{comment_id}", "comment.update")
 def update_comment(twin: JiraTwin, request: Request) -> dict[str, Any]:
     issue, comment = _comment(twin, request)
-    text = rich_text(request, body(request).get("body"), "comment")
+    text = rich_text(version(request), body(request).get("body"), "comment")
     if text is None:
         raise field_errors({"comment": "Comment body can not be empty!"})
     comment.body = text
@@ -565,11 +407,11 @@ def do_transition(twin: JiraTwin, request: Request) -> Response:
     if transition is None:
         raise jira_error(400, f"Transition id '{wanted}' is not valid for this issue.")
     changes, errors = field_changes(
-        twin, request, data.get("fields", {}), data.get("update", {}), creating=False
+        twin.state, version(request), data.get("fields", {}), data.get("update", {}), creating=False
     )
     if errors:
         raise field_errors(errors)
-    apply_changes(twin, request, issue, changes)
+    apply_changes(twin, request.principal, issue, changes)
     twin.move(site, issue, site.statuses[transition.to])
     return Response(204)
 
@@ -603,7 +445,7 @@ def create_link(twin: JiraTwin, request: Request) -> Response:
         inward.updated = outward.updated = twin.clock.now()
     comment = data.get("comment")
     if isinstance(comment, dict) and comment.get("body") is not None:
-        text = rich_text(request, comment["body"], "comment")
+        text = rich_text(version(request), comment["body"], "comment")
         if text is not None:
             twin.add_comment(outward, request.principal, text)
     return Response(201)
