@@ -74,6 +74,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="turn on the twins' fault injection at RATE (0..1) during holdout trials",
     )
     group.addoption(
+        "--holdout-min-satisfaction",
+        type=float,
+        default=None,
+        metavar="P",
+        help="the gate: fail the session when satisfaction is below P (0..1); with a gate, the "
+        "gate alone decides what holdout items do to the exit status",
+    )
+    group.addoption(
+        "--holdout-gate",
+        default="point",
+        choices=("point", "lower"),
+        help="compare the satisfaction itself (point, default) or its 95%% interval's lower "
+        "bound (lower) with the gate",
+    )
+    group.addoption(
+        "--holdout-json",
+        default=None,
+        metavar="PATH",
+        help="write the figures as JSON (schema: pytest_holdout/report-schema-v1.json)",
+    )
+    group.addoption(
+        "--holdout-history",
+        default=None,
+        metavar="PATH",
+        help="append this run's figures as one JSON line (for `holdout report trend`)",
+    )
+    group.addoption(
+        "--holdout-shard",
+        default=None,
+        metavar="I/N",
+        help="run only shard I of N (1-based) of the scenarios, split deterministically by id",
+    )
+    group.addoption(
         "--holdout-judge-model",
         default=None,
         metavar="MODEL",

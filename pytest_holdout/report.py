@@ -6,43 +6,97 @@ in this module ever sees scenario text.
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import TYPE_CHECKING
+import os
+import platform
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from pytest_holdout import scoring
+from pytest_holdout.report_json import build_report, write_report
 
 if TYPE_CHECKING:
     from pytest_holdout.session import HoldoutRun
 
 
-def terminal_lines(run: HoldoutRun) -> list[str]:
-    counts = Counter(outcome.status for outcome in run.outcomes)
-    judged = counts["satisfied"] + counts["unsatisfied"]
-    rate = f"{counts['satisfied'] / judged:.3f}" if judged else "n/a"
-    lines = [
-        f"satisfaction {rate}: {counts['satisfied']} of {judged} trials satisfied "
-        f"({counts['unjudged']} unjudged, {counts['pending']} pending)"
-    ]
+@dataclass(frozen=True)
+class Result:
+    score: scoring.Score
+    gate: scoring.GateResult
+    report: dict[str, Any]
+
+
+def compute(run: HoldoutRun) -> Result:
+    score = scoring.score(run.outcomes)
+    gate = scoring.evaluate_gate(score, run.min_satisfaction, run.gate_mode)
+    meta = {
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "shard": f"{run.shard[0]}/{run.shard[1]}" if run.shard else None,
+        "seed": run.base_seed,
+        "unlisted_files": len(run.unlisted),
+    }
+    report = build_report(run.outcomes, disclosure=str(run.disclosure), gate=gate, meta=meta)
+    return Result(score, gate, report)
+
+
+def finish_session(run: HoldoutRun, session: pytest.Session) -> Result:
+    """Write every report, tell other plugins, and let the gate decide the exit status."""
+    from pytest_holdout.summary import github_summary_markdown, junit_properties
+
+    result = compute(run)
+    xml = _junit_xml(session.config)
+    if xml is not None:
+        for name, value in junit_properties(result.score, result.gate):
+            xml.add_global_property(name, value)
+    if run.json_path is not None:
+        write_report(run.json_path, result.report)
+    if run.history_path is not None:
+        from pytest_holdout.history import append_history
+
+        append_history(run.history_path, result.report)
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:
+        with Path(step_summary).open("a", encoding="utf-8") as file:
+            file.write(github_summary_markdown(result.score, result.gate) + "\n")
+    if run.sealed_path is not None:
+        from pytest_holdout.sealed import write_sealed
+
+        run_body = {"report": result.report, "details": sorted(run.sealed_details)}
+        write_sealed(run.sealed_path, run_body, run.recipients)
+    session.config.hook.pytest_holdout_score(report=result.report, config=session.config)
+    _apply_gate(session, result.gate, run.ordinary_failures)
+    return result
+
+
+def _apply_gate(session: pytest.Session, gate: scoring.GateResult, ordinary_failures: int) -> None:
+    """With a gate, holdout failures are expected: the gate and the ordinary tests decide."""
+    if not gate.enabled:
+        return
+    if session.exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        return  # an interruption, an internal or usage error, keeps its own status
+    failed = ordinary_failures > 0 or not gate.passed
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED if failed else pytest.ExitCode.OK
+
+
+def _junit_xml(config: pytest.Config) -> Any:
+    from _pytest.junitxml import xml_key
+
+    return config.stash.get(xml_key, None)
+
+
+def terminal_lines(run: HoldoutRun, result: Result | None) -> list[str]:
+    from pytest_holdout.summary import terminal_lines as figures
+
+    if result is None:
+        return ["no holdout trial reported"]
+    lines = figures(result.score, result.gate)
     if run.unlisted:
         lines.append(
             f"{len(run.unlisted)} scenario file(s) not in the signed manifest were not run "
             "(a keyholder runs `holdout manifest` to count them)"
         )
     return lines
-
-
-def finish_session(run: HoldoutRun, session: pytest.Session) -> None:
-    if run.sealed_path is not None:
-        from pytest_holdout.sealed import write_sealed
-
-        public = {"summary": {"trials": len(run.outcomes)}}
-        public["outcomes"] = [o.to_dict() for o in sorted(run.outcomes, key=_order)]
-        write_sealed(
-            run.sealed_path,
-            {"report": public, "details": sorted(run.sealed_details)},
-            run.recipients,
-        )
-
-
-def _order(outcome: object) -> tuple[str, int]:
-    return (outcome.item_id, outcome.trial)  # type: ignore[attr-defined]

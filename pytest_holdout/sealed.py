@@ -72,13 +72,14 @@ def render(path: Path, identities: Sequence[Any]) -> str:
     """The sealed report as text for a keyholder's terminal, failing trials first."""
     body = read_sealed(path, identities)
     lines: list[str] = []
-    summary = body.get("report", {}).get("summary", {})
-    if summary:
-        lines.append(
-            "satisfaction {satisfaction} over {trials} trials".format(
-                satisfaction=summary.get("satisfaction"), trials=summary.get("trials")
-            )
-        )
+    gate = body.get("report", {}).get("gate", {})
+    figures = body.get("report", {}).get("figures", {})
+    if figures:
+        satisfaction = figures.get("satisfaction")
+        shown = "n/a" if satisfaction is None else f"{satisfaction:.3f}"
+        lines.append(f"satisfaction {shown} over {figures['trials']['total']} trials")
+        if gate.get("sentence"):
+            lines.append(gate["sentence"])
         lines.append("")
     for detail in sorted(body["details"], key=_trial_rank):
         lines.extend(_render_trial(detail))

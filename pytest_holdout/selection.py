@@ -9,11 +9,51 @@ language and matchers, and hides both options from pytest's built-in selection f
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Generator
 
 import pytest
 from _pytest.mark import KeywordMatcher, MarkMatcher
 from _pytest.mark.expression import Expression
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """``"2/3"`` -> (2, 3): shard 2 of 3, 1-based."""
+    if text is None:
+        return None
+    index, _, count = text.partition("/")
+    try:
+        shard = int(index), int(count)
+    except ValueError:
+        shard = (0, 0)
+    if not 1 <= shard[0] <= shard[1]:
+        raise pytest.UsageError(f"--holdout-shard={text}: expected I/N with 1 <= I <= N, e.g. 1/3")
+    return shard
+
+
+def shard_of(item_id: str, count: int) -> int:
+    """The 1-based shard a scenario belongs to: a stable hash of its id, the same on every
+    machine and Python (unlike ``hash()``), and the same for all trials of a scenario."""
+    digest = hashlib.sha256(item_id.encode()).digest()
+    return int.from_bytes(digest[:8], "big") % count + 1
+
+
+def keep_shard(
+    items: list[pytest.Item],
+    config: pytest.Config,
+    shard: tuple[int, int],
+    item_id: Callable[[pytest.Item], str | None],
+) -> None:
+    """Deselect the holdout items of other shards; ordinary tests are left to the user."""
+    index, count = shard
+    remaining, deselected = [], []
+    for item in items:
+        scenario = item_id(item)
+        keep = scenario is None or shard_of(scenario, count) == index
+        (remaining if keep else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = remaining
 
 
 def _compile(text: str, option: str) -> Expression | None:

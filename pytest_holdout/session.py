@@ -69,6 +69,13 @@ class HoldoutRun:
         if self.trials < 1:
             raise pytest.UsageError("--holdout-trials must be at least 1")
         self.base_seed: int = config.getoption("holdout_seed")
+        self.shard = selection.parse_shard(config.getoption("holdout_shard"))
+        self.gate_mode: str = config.getoption("holdout_gate")
+        self.json_path = _path_option(config, "holdout_json")
+        self.history_path = _path_option(config, "holdout_history")
+        self.min_satisfaction: float | None = config.getoption("holdout_min_satisfaction")
+        if self.min_satisfaction is not None and not 0 <= self.min_satisfaction <= 1:
+            raise pytest.UsageError("--holdout-min-satisfaction takes a number from 0 to 1")
         self.is_worker = hasattr(config, "workerinput")
 
         store_dir = Path(config.getoption("holdout_dir") or config.getini("holdout_dir"))
@@ -109,6 +116,8 @@ class HoldoutRun:
         self._model_judge: ModelJudge | None = None
         self.file_errors: dict[str, str] = {}
         self.outcomes: list[TrialOutcome] = []
+        self.ordinary_failures = 0
+        self.result: Any = None
         self.sealed_details: list[str] = []
         self.isolation = HoldoutIsolation(config, self.disclosure)
 
@@ -307,6 +316,8 @@ class HoldoutRun:
     def pytest_collection_modifyitems(
         self, items: list[pytest.Item], config: pytest.Config
     ) -> Generator[None, None, None]:
+        if self.shard is not None:
+            selection.keep_shard(items, config, self.shard, _item_id)
         return (yield from selection.select(items, config, _is_holdout))
 
     @pytest.hookimpl(wrapper=True)
@@ -344,6 +355,7 @@ class HoldoutRun:
         )
         detail = item.detail or self.new_detail(item)
         item.detail = detail
+        report.holdout = True
         self._record_secrets(item, call, report, detail)
         if self.disclosure < Disclosure.FULL:
             report.sections = []
@@ -391,9 +403,15 @@ class HoldoutRun:
             report.wasxfail = ""
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not getattr(report, "holdout", False):
+            self.ordinary_failures += report.failed
+            return
         outcome = getattr(report, "holdout_outcome", None)
         if outcome is not None:
-            self.outcomes.append(TrialOutcome.from_dict(outcome))
+            trial = TrialOutcome.from_dict(outcome)
+            self.outcomes.append(trial)
+            if not self.is_worker:
+                self.config.hook.pytest_holdout_trial_result(outcome=trial, config=self.config)
         sealed = getattr(report, "holdout_sealed", None)
         if sealed is not None:
             self.sealed_details.append(sealed)
@@ -410,22 +428,33 @@ class HoldoutRun:
         from pytest_holdout.report import terminal_lines
 
         terminalreporter.section("holdout satisfaction")
-        for line in terminal_lines(self):
+        for line in terminal_lines(self, self.result):
             terminalreporter.write_line(line)
         if self.disclosure.secret:
             terminalreporter.write_line(WARNING.format(level=self.disclosure), yellow=True)
 
-    @pytest.hookimpl(trylast=True)
+    @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        # First, so that the JUnit properties are in before junitxml writes its file, and the
+        # exit status is settled before the terminal summary reports it.
         if self.is_worker:
             return
         from pytest_holdout.report import finish_session
 
-        finish_session(self, session)
+        self.result = finish_session(self, session)
+
+
+def _path_option(config: pytest.Config, name: str) -> Path | None:
+    value = config.getoption(name)
+    return Path(value) if value else None
 
 
 def _is_holdout(item: pytest.Item) -> bool:
     return isinstance(item, HoldoutScenario)
+
+
+def _item_id(item: pytest.Item) -> str | None:
+    return item.item_id if isinstance(item, HoldoutScenario) else None
 
 
 def register(config: pytest.Config) -> HoldoutRun:

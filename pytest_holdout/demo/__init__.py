@@ -107,11 +107,12 @@ def run(args: argparse.Namespace) -> int:
         "--holdout-json", report.name, "--holdout-sealed-report", sealed.name,
     ]  # fmt: skip
     _run(gated, workdir, keyholder)
-    figures = json.loads(report.read_text())["summary"]
+    figures = json.loads(report.read_text())["figures"]
+    interval = figures["interval"]
     print(
         f"\nsatisfaction {figures['satisfaction']:.3f} "
-        f"(95% interval {figures['interval'][0]:.3f}-{figures['interval'][1]:.3f}) "
-        f"over {figures['trials']} trials: the public output named no scenario."
+        f"(95% interval {interval['lower']:.3f}-{interval['upper']:.3f}) over "
+        f"{figures['trials']['total']} trials: the public output named no scenario."
     )
 
     _say("6. Only the keyholder can read what failed")

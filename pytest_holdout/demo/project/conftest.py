@@ -30,7 +30,10 @@ def standup_channel(slack):
 
     with slack.lock:
         slack.state.conversations[STANDUP] = Conversation(
-            STANDUP, "standup", PEOPLE["alice"], int(slack.clock.now()),
+            STANDUP,
+            "standup",
+            PEOPLE["alice"],
+            int(slack.clock.now()),
             members=[*PEOPLE.values(), slack.state.bot_user],
         )
 
