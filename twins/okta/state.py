@@ -81,6 +81,9 @@ class Group:
 
     def to_api(self, org_url: str, users_count: int | None = None) -> dict[str, Any]:
         href = f"{org_url}/api/v1/groups/{self.id}"
+        profile: dict[str, Any] = {"name": self.name}
+        if self.description is not None:  # a string when present, never null
+            profile["description"] = self.description
         group: dict[str, Any] = {
             "id": self.id,
             "created": self.created,
@@ -88,7 +91,7 @@ class Group:
             "lastMembershipUpdated": self.last_membership_updated,
             "objectClass": ["okta:user_group"],
             "type": self.type,
-            "profile": {"name": self.name, "description": self.description},
+            "profile": profile,
             "_links": {
                 "logo": [],
                 "users": {"href": f"{href}/users"},
