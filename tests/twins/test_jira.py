@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from holdout_twins.jira import JiraTwin
-from jira import JIRA, Issue
+from jira import JIRA, Issue, resilientsession
 from jira.exceptions import JIRAError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -449,16 +452,13 @@ def test_anonymous_calls_are_refused_except_server_info(jira_twin: JiraTwin):
 def test_the_clients_retry_handler_waits_out_a_429(
     jira: JIRA, jira_twin: JiraTwin, monkeypatch: pytest.MonkeyPatch
 ):
-    import jira.resilientsession as resilient
-
     waits: list[float] = []
-    real_sleep = resilient.time.sleep
 
-    def sleep(seconds: float) -> None:
+    def sleep(seconds: float) -> None:  # the retry handler's own sleep, recorded and kept
         waits.append(seconds)
-        real_sleep(seconds)
+        time.sleep(seconds)
 
-    monkeypatch.setattr(resilient.time, "sleep", sleep)
+    monkeypatch.setattr(resilientsession, "time", SimpleNamespace(sleep=sleep))
     jira_twin.rate_limits.set("issue.get", 1, per=1.0)
 
     first = jira.issue("TWIN-1")
@@ -479,6 +479,25 @@ def test_an_injected_server_error_is_raised_as_a_jira_error(jira: JIRA, jira_twi
     assert error.status_code == 500
     assert error.text == "Internal server error"
     assert jira.issue("TWIN-1").key == "TWIN-1"  # only once
+
+
+def test_concurrent_clients_get_unique_consecutive_keys(jira_twin: JiraTwin):
+    def create_many(worker: int) -> list[str]:
+        client = connect(jira_twin)
+        return [
+            client.create_issue(
+                project="OPS", summary=f"Worker {worker} #{n}", issuetype={"name": "Task"}
+            ).key
+            for n in range(15)
+        ]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        created = [key for keys_ in pool.map(create_many, range(4)) for key in keys_]
+
+    assert sorted(created, key=lambda key: int(key.split("-")[1])) == [
+        f"OPS-{n}" for n in range(2, 62)
+    ]
+    assert jira_twin.internal_errors == []
 
 
 # --- determinism ----------------------------------------------------------------------------------
