@@ -308,6 +308,7 @@ def test_jql_filters_by_status_assignee_and_text(jira: JIRA):
     assert keys(jira.search_issues("assignee = currentUser()")) == ["OPS-2"]
     assert keys(jira.search_issues(f"assignee = {BOB} AND project = OPS")) == ["OPS-1"]
     assert keys(jira.search_issues("project = TWIN AND assignee is EMPTY")) == ["TWIN-2"]
+    assert keys(jira.search_issues(f"project = TWIN AND assignee != {BOB}")) == ["TWIN-3"]
     assert keys(jira.search_issues('text ~ "timeout" ORDER BY created ASC')) == [
         "TWIN-1",  # "times out" in the summary does not count, "timeout" in the description does
         "OPS-2",

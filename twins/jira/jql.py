@@ -258,8 +258,12 @@ class _Parser:
                 return empty if operator == "=" else lambda issue: not empty(issue)
             values = [single]
         wanted = set().union(*(self.resolve(name, field, value) for value in values))
-        found = lambda issue: bool(_values_of(issue, field) & wanted)  # noqa: E731
-        return found if operator in ("=", "in") else lambda issue: not found(issue)
+        if operator in ("=", "in"):
+            return lambda issue: bool(_values_of(issue, field) & wanted)
+        # As in Jira, != and NOT IN never match an empty field: use "OR x is EMPTY" for that.
+        return lambda issue: (
+            bool(_values_of(issue, field)) and not _values_of(issue, field) & wanted
+        )
 
     def value(self) -> str | None:
         """A string or word value; None for EMPTY/NULL; ``currentUser()`` as the viewer."""
