@@ -91,6 +91,8 @@ def test_projects_and_configuration(spec: dict[str, Any], call: Any):
         "/rest/api/3/issueLinkType",
     ):
         assert_valid(spec, "GET", path, call("GET", path))
+    expanded = call("GET", "/rest/api/3/project?expand=description,lead,issueTypes")
+    assert_valid(spec, "GET", "/rest/api/3/project", expanded)
     template = "/rest/api/3/project/{projectIdOrKey}"
     assert_valid(spec, "GET", template, call("GET", "/rest/api/3/project/TWIN"))
     assert_valid(spec, "GET", template, call("GET", "/rest/api/3/project/NOPE"))

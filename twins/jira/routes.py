@@ -160,9 +160,7 @@ def search_users(twin: JiraTwin, request: Request) -> list[dict[str, Any]]:
 @api("GET", "project", "project.list")
 def list_projects(twin: JiraTwin, request: Request) -> list[dict[str, Any]]:
     draw = renderer(twin, request)
-    full = "issueTypes" in request.query.get("expand", "") or "lead" in request.query.get(
-        "expand", ""
-    )
+    full = bool(request.query.get("expand"))  # e.g. "description,lead,issueTypes"
     return [draw.project(project, full=full) for project in twin.state.projects.values()]
 
 
