@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ def build_report(
     report = _report(score, level, gate, results=None)
     if DISCLOSURES.index(level) >= DISCLOSURES.index("ids"):
         report["results"] = _results(outcomes, by_scenario)
-    report["meta"] = {"trial_seconds": round(sum(o.duration for o in outcomes), 6), **meta}
+    report["meta"] = {"trial_seconds": math.fsum(o.duration for o in outcomes), **meta}
     return report
 
 
@@ -145,7 +146,7 @@ def merge_reports(reports: Sequence[Mapping[str, Any]], names: Sequence[str]) ->
     gate is evaluated again, on the merged score, and must be the same in every input."""
     if not reports:
         raise UsageError("merge needs at least one report")
-    gates = {_gate_setting(report) for report in reports}
+    gates = {gate_setting(report) for report in reports}
     if len(gates) > 1:
         raise HoldoutError(f"{', '.join(names)}: the reports were gated differently")
     ((minimum, mode),) = gates
@@ -163,7 +164,7 @@ def merge_reports(reports: Sequence[Mapping[str, Any]], names: Sequence[str]) ->
                         f"{name}: {item_id} is in another report too (merge disjoint shards)"
                     )
                 results[item_id] = result
-    merged = _report(score, level, evaluate_gate(score, minimum, mode or "point"), results)
+    merged = _report(score, level, evaluate_gate(score, minimum, mode), results)
     merged["meta"] = {"merged": [dict(report.get("meta", {})) for report in reports]}
     return merged
 
@@ -211,9 +212,11 @@ def _results(
     }
 
 
-def _gate_setting(report: Mapping[str, Any]) -> tuple[float | None, str | None]:
+def gate_setting(report: Mapping[str, Any]) -> tuple[float | None, str]:
+    """The report's ``--holdout-min-satisfaction`` and ``--holdout-gate``: ``evaluate_gate``'s
+    arguments, to evaluate the same gate on another score."""
     gate = report.get("gate") or {}
-    return (gate.get("minimum"), gate.get("mode")) if gate.get("enabled") else (None, None)
+    return (gate["minimum"], gate["mode"]) if gate.get("enabled") else (None, "point")
 
 
 def _level(disclosure: object) -> str:

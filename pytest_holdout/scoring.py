@@ -185,7 +185,10 @@ def wilson_interval(successes: float, n: int, z: float = Z_95) -> Interval:
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z / denominator * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return Interval(lower=max(0.0, centre - half), upper=min(1.0, centre + half))
+    # At 0 or n successes the bound is exactly 0 or 1; rounding would leave it a hair inside.
+    lower = 0.0 if p <= 0 else max(0.0, centre - half)
+    upper = 1.0 if p >= 1 else min(1.0, centre + half)
+    return Interval(lower=lower, upper=upper)
 
 
 def trials_for_half_width(p: float, half_width: float, z: float = Z_95) -> int:
