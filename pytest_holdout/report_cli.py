@@ -1,0 +1,139 @@
+"""``holdout report``: merge the reports of shards, chart a history, open a sealed report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from pytest_holdout.errors import UsageError
+from pytest_holdout.fsutil import atomic_write
+from pytest_holdout.history import read_history, sparkline, trend_png, trend_svg
+from pytest_holdout.report_json import (
+    check_report,
+    dumps,
+    gate_setting,
+    merge_reports,
+    read_report,
+    score_of,
+)
+from pytest_holdout.scoring import evaluate_gate
+from pytest_holdout.summary import terminal_lines
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    report = subparsers.add_parser(
+        "report",
+        help="merge, chart and open holdout reports",
+        description="Merge the JSON reports of shards, chart a --holdout-history file, or open "
+        "a sealed report (keyholders only).",
+    )
+    commands = report.add_subparsers(dest="report_command", metavar="SUBCOMMAND", required=True)
+
+    merge = commands.add_parser(
+        "merge",
+        help="merge reports of disjoint shards into the report of one run",
+        description="Gives exactly the figures of one run over all the shards' scenarios. "
+        "The gate is evaluated again on the merged score.",
+    )
+    merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT")
+    merge.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="OUT",
+        help="write the merged report to OUT and print its figures (default: the JSON to stdout)",
+    )
+    merge.add_argument(
+        "--sealed",
+        action="store_true",
+        help="the inputs are sealed reports (--holdout-sealed-report): needs the keyholder's key "
+        "and -o; the result is sealed to the store's RECIPIENTS",
+    )
+    merge.set_defaults(func=merge_command)
+
+    trend = commands.add_parser(
+        "trend",
+        help="satisfaction over the runs of a --holdout-history file",
+        description="Prints a sparkline; --svg and --png draw satisfaction per run with its 95%% "
+        "interval (PNG needs matplotlib).",
+    )
+    trend.add_argument("history", type=Path, metavar="PATH")
+    trend.add_argument("--svg", type=Path, metavar="OUT", help="write the chart as SVG")
+    trend.add_argument("--png", type=Path, metavar="OUT", help="write the chart as PNG")
+    trend.set_defaults(func=trend_command)
+
+    open_ = commands.add_parser(
+        "open",
+        help="print a sealed report (keyholders only: the output is secret)",
+        description="Decrypts a --holdout-sealed-report file with HOLDOUT_IDENTITY[_FILE] and "
+        "prints every trial, failing ones first.",
+    )
+    open_.add_argument("sealed", type=Path, metavar="PATH")
+    open_.set_defaults(func=open_command)
+
+
+def merge_command(args: argparse.Namespace) -> int:
+    if args.sealed:
+        return _merge_sealed(args)
+    reports = [read_report(path) for path in args.reports]
+    merged = merge_reports(reports, [str(path) for path in args.reports])
+    if args.output is None:
+        sys.stdout.write(dumps(merged))
+        return 0
+    atomic_write(args.output, dumps(merged).encode())
+    _print_figures(merged)
+    return 0
+
+
+def _merge_sealed(args: argparse.Namespace) -> int:
+    from pytest_holdout import keys
+    from pytest_holdout.sealed import read_sealed, seal_run, write_sealed
+
+    if args.output is None:
+        raise UsageError("merge --sealed: give -o OUT (a sealed report is not for the terminal)")
+    identities = keys.load_identities()
+    recipients = _store(args).recipients()
+    bodies = [read_sealed(path, identities) for path in args.reports]
+    for body, path in zip(bodies, args.reports, strict=True):
+        check_report(body.get("report"), f"{path} (its public report)")
+    merged = merge_reports([body["report"] for body in bodies], [str(p) for p in args.reports])
+    details = sorted(
+        (detail for body in bodies for detail in body["details"]),
+        key=lambda detail: (detail["item_id"], detail["trial"]),
+    )
+    run = seal_run({"report": merged, "details": details}, recipients)
+    write_sealed(args.output, run, recipients)
+    _print_figures(merged)
+    return 0
+
+
+def trend_command(args: argparse.Namespace) -> int:
+    points = read_history(args.history)
+    if args.svg is not None:
+        atomic_write(args.svg, trend_svg(points).encode())
+    if args.png is not None:
+        trend_png(points, args.png)
+    print(sparkline(points))
+    return 0
+
+
+def open_command(args: argparse.Namespace) -> int:
+    from pytest_holdout import keys
+    from pytest_holdout.sealed import render
+
+    sys.stdout.write(render(args.sealed, keys.load_identities()))
+    return 0
+
+
+def _print_figures(report: dict[str, Any]) -> None:
+    score = score_of(report)
+    print("\n".join(terminal_lines(score, evaluate_gate(score, *gate_setting(report)))))
+
+
+def _store(args: argparse.Namespace) -> Any:
+    from pytest_holdout.store import Store, find_store
+
+    store = getattr(args, "store", None)
+    return Store(Path(store) if store else find_store(Path.cwd()))
