@@ -194,6 +194,17 @@ def test_comments_are_added_listed_edited_and_deleted(jira: JIRA):
     assert jira.comment("TWIN-2", second.id).body == "All done."
 
 
+def test_comments_page_in_either_order(jira: JIRA):
+    for number in range(1, 6):
+        jira.add_comment("TWIN-2", f"Note {number}")
+
+    middle = jira.comments("TWIN-2", start_at=2, max_results=2)
+    newest_first = jira.comments("TWIN-2", order_by="-created")
+
+    assert [comment.body for comment in middle] == ["Note 3", "Note 4"]
+    assert [comment.body for comment in newest_first][:2] == ["Note 5", "Note 4"]
+
+
 def test_an_empty_comment_is_refused(jira: JIRA):
     error = jira_error(jira.add_comment, "TWIN-2", "   ")
 
@@ -289,6 +300,11 @@ def test_the_classic_search_pages_by_start_at_and_total(jira_twin: JiraTwin):
     assert second_page.total == 8
     assert keys(everything) == [f"OPS-{n}" for n in range(1, 9)]
     assert pages == ["0", "3", "6"]
+
+
+def test_an_approximate_count_is_the_number_of_matches(jira: JIRA):
+    assert jira.approximate_issue_count("project = TWIN") == 3
+    assert jira.approximate_issue_count("status = Done") == 1
 
 
 def test_jql_filters_by_status_assignee_and_text(jira: JIRA):

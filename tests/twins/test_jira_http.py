@@ -212,3 +212,14 @@ def test_issue_links_are_created_with_201_and_no_body(call: Any):
     assert (reply.status, reply.body) == (201, b"")
     assert unknown_type.status == 404
     assert unknown_type.json()["errorMessages"] == ["No issue link type with name 'Haunts' found."]
+
+
+def test_projects_page_with_next_page_links(call: Any, jira_twin: JiraTwin):
+    first = call("GET", "/rest/api/3/project/search?maxResults=1").json()
+    second = call("GET", first["nextPage"].removeprefix(jira_twin.base_url)).json()
+
+    assert [project["key"] for project in first["values"]] == ["TWIN"]
+    assert (first["total"], first["isLast"]) == (2, False)
+    assert [project["key"] for project in second["values"]] == ["OPS"]
+    assert second["isLast"] is True
+    assert "nextPage" not in second

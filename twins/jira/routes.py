@@ -526,3 +526,12 @@ def search_jql(twin: JiraTwin, request: Request) -> dict[str, Any]:
     if result.next_offset is not None:
         answer["nextPageToken"] = encode_cursor(result.next_offset, "jql")
     return answer
+
+
+@api("POST", "search/approximate-count", "search.approximateCount")
+def approximate_count(twin: JiraTwin, request: Request) -> dict[str, int]:
+    """How many issues a bounded query matches (exact here: the twin has few issues)."""
+    query = _parse(twin, request, body(request).get("jql"))
+    if not query.bounded:
+        raise jira_error(400, UNBOUNDED)
+    return {"count": len(query.run(twin.state))}
