@@ -24,7 +24,7 @@ from pathlib import Path
 from pytest_holdout.errors import HoldoutError
 
 TRIALS = 4
-CHAOS = 0.02
+CHAOS = 0.05
 MIN_SATISFACTION = 0.9
 
 
@@ -119,9 +119,9 @@ def run(args: argparse.Namespace) -> int:
     opened = _run([*holdout, "report", "open", sealed.name], workdir, keyholder, show=False)
     print("\n".join(opened.splitlines()[:24]))
     print(
-        "\nThe bot reads one page of #standup (100 messages): the busy-day scenario fails every "
-        "trial, and without retries a rate-limited call (injected by --holdout-chaos) fails "
-        "others. The agent that wrote it would only ever see the score."
+        "\nThe bot reads one page of #standup (100 messages), so the busy-day scenario fails "
+        "every trial; it never retries, so a 429 or 5xx injected by --holdout-chaos fails "
+        "others now and then. The agent that wrote it would only ever see the score."
     )
     if args.dir is None:
         shutil.rmtree(workdir, ignore_errors=True)
