@@ -1,0 +1,208 @@
+"""``holdout report merge | trend | open``, as a user runs them: output, files, exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_holdout import cli
+from pytest_holdout.history import append_history
+from pytest_holdout.outcomes import TrialDetail, TrialOutcome
+from pytest_holdout.report_json import build_report, dumps, shard_of, write_report
+from pytest_holdout.scoring import evaluate_gate, score
+from pytest_holdout.store import Store
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def outcomes() -> list[TrialOutcome]:
+    return [
+        TrialOutcome(
+            f"S-{n:012x}-1",
+            trial,
+            "unsatisfied" if (n + trial) % 5 == 0 else "satisfied",
+            failed_step=2 if (n + trial) % 5 == 0 else None,
+            failed_kind="Then" if (n + trial) % 5 == 0 else None,
+            reason="assertion" if (n + trial) % 5 == 0 else None,
+        )
+        for n in range(12)
+        for trial in (1, 2)
+    ]
+
+
+def report_of(part: list[TrialOutcome]) -> dict[str, Any]:
+    gate = evaluate_gate(score(part), 0.75, "point")
+    return build_report(part, disclosure="ids", gate=gate, meta={"finished": "now"})
+
+
+@pytest.fixture
+def shard_reports(tmp_path: Path) -> list[Path]:
+    paths = []
+    for shard in (1, 2):
+        path = tmp_path / f"shard{shard}.json"
+        write_report(path, report_of([o for o in outcomes() if shard_of(o.item_id, 2) == shard]))
+        paths.append(path)
+    return paths
+
+
+def test_report_has_merge_trend_and_open(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "report", "--help")
+    assert code == 0
+    for command in ("merge", "trend", "open"):
+        assert f"    {command} " in out
+        assert run(capsys, "report", command, "--help")[0] == 0
+
+
+def test_merge_prints_the_merged_report(
+    capsys: pytest.CaptureFixture[str], shard_reports: list[Path]
+) -> None:
+    code, out, err = run(capsys, "report", "merge", *map(str, shard_reports))
+    assert (code, err) == (0, "")
+    merged = json.loads(out)
+    expected = report_of(outcomes())
+    assert {k: v for k, v in merged.items() if k != "meta"} == {
+        k: v for k, v in expected.items() if k != "meta"
+    }
+
+
+def test_merge_to_a_file_prints_the_figures(
+    capsys: pytest.CaptureFixture[str], shard_reports: list[Path], tmp_path: Path
+) -> None:
+    out_path = tmp_path / "all.json"
+    code, out, _ = run(capsys, "report", "merge", *map(str, shard_reports), "-o", str(out_path))
+    assert code == 0
+    merged = json.loads(out_path.read_text())
+    assert merged["figures"] == report_of(outcomes())["figures"]
+    assert out.splitlines()[0].startswith("satisfaction  0.833  (95% CI ")
+    assert out.splitlines()[-1] == "gate: satisfaction 0.833 >= 0.750 (cleared by 0.083)"
+
+
+def test_merge_errors_are_one_line(
+    capsys: pytest.CaptureFixture[str], shard_reports: list[Path], tmp_path: Path
+) -> None:
+    missing = tmp_path / "missing.json"
+    code, out, err = run(capsys, "report", "merge", str(shard_reports[0]), str(missing))
+    assert (code, out) == (1, "")
+    assert err == f"holdout: {missing}: cannot read (No such file or directory)\n"
+    first = str(shard_reports[0])
+    code, _, err = run(capsys, "report", "merge", first, first)
+    assert code == 1
+    assert err.startswith(f"holdout: {first}: S-") and err.count("\n") == 1
+
+
+def test_trend_prints_a_sparkline_and_draws_charts(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    history = tmp_path / "history.jsonl"
+    everything = outcomes()
+    for size in (8, 16, 24):
+        append_history(history, report_of(everything[:size]))
+    svg = tmp_path / "trend.svg"
+    code, out, err = run(capsys, "report", "trend", str(history), "--svg", str(svg))
+    assert (code, err) == (0, "")
+    assert out.endswith("  last 0.833, min 0.833, max 0.875 over 3 runs\n")
+    assert svg.read_text().startswith("<svg ")
+
+
+def test_trend_png_without_matplotlib_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history = tmp_path / "history.jsonl"
+    append_history(history, report_of(outcomes()))
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    code, out, err = run(capsys, "report", "trend", str(history), "--png", str(tmp_path / "t.png"))
+    assert (code, out) == (1, "")
+    assert err == "holdout: --png needs matplotlib: pip install matplotlib\n"
+
+
+# -- sealed reports (keyholders) ---------------------------------------------------------------
+
+
+def detail(outcome: TrialOutcome) -> TrialDetail:
+    return TrialDetail(
+        item_id=outcome.item_id,
+        trial=outcome.trial,
+        feature="Sign in",
+        scenario=f"secret scenario {outcome.item_id}",
+    )
+
+
+@pytest.fixture
+def sealed_shards(tmp_path: Path, store: Store) -> list[Path]:
+    sealed = pytest.importorskip("pytest_holdout.sealed")
+    recipients = store.recipients()
+    paths = []
+    for shard in (1, 2):
+        part = [o for o in outcomes() if shard_of(o.item_id, 2) == shard]
+        blobs = [sealed.seal_detail(detail(o), recipients) for o in part]
+        path = tmp_path / f"shard{shard}.age"
+        sealed.write_sealed(path, {"report": report_of(part), "details": blobs}, recipients)
+        paths.append(path)
+    return paths
+
+
+@pytest.mark.usefixtures("holdout_env")
+def test_merge_sealed_gives_one_sealed_report_over_every_shard(
+    capsys: pytest.CaptureFixture[str],
+    sealed_shards: list[Path],
+    store: Store,
+    tmp_path: Path,
+) -> None:
+    from pytest_holdout import keys
+    from pytest_holdout.sealed import read_sealed
+
+    out_path = tmp_path / "all.age"
+    code, out, err = run(
+        capsys,
+        "--store",
+        str(store.root),
+        "report",
+        "merge",
+        "--sealed",
+        *map(str, sealed_shards),
+        "-o",
+        str(out_path),
+    )
+    assert (code, err) == (0, "")
+    assert "secret" not in out
+    body = read_sealed(out_path, keys.load_identities())
+    assert dumps({**body["report"], "meta": None}) == dumps({**report_of(outcomes()), "meta": None})
+    assert [(d["item_id"], d["trial"]) for d in body["details"]] == sorted(
+        (o.item_id, o.trial) for o in outcomes()
+    )
+
+
+@pytest.mark.usefixtures("holdout_env")
+def test_merge_sealed_needs_an_output_file(
+    capsys: pytest.CaptureFixture[str], sealed_shards: list[Path]
+) -> None:
+    code, out, err = run(capsys, "report", "merge", "--sealed", *map(str, sealed_shards))
+    assert (code, out) == (2, "")
+    assert err == "holdout: merge --sealed: give -o OUT (a sealed report is not for the terminal)\n"
+
+
+@pytest.mark.usefixtures("holdout_env")
+def test_open_prints_a_sealed_report_to_the_keyholder(
+    capsys: pytest.CaptureFixture[str], sealed_shards: list[Path]
+) -> None:
+    code, out, err = run(capsys, "report", "open", str(sealed_shards[0]))
+    assert (code, err) == (0, "")
+    opened = [o.item_id for o in outcomes() if shard_of(o.item_id, 2) == 1]
+    assert f"secret scenario {opened[0]}" in out
+
+
+@pytest.mark.usefixtures("no_key_env")
+def test_open_without_the_key_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str], sealed_shards: list[Path]
+) -> None:
+    code, out, err = run(capsys, "report", "open", str(sealed_shards[0]))
+    assert (code, out) == (1, "")
+    assert err.startswith("holdout: no private key: set HOLDOUT_IDENTITY") and err.count("\n") == 1
