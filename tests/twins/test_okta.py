@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -440,6 +441,16 @@ async def test_injected_faults_come_in_okta_s_shape(client, okta):
 
     assert (error.status, error.error_code) == (500, "E0000009")
     assert retried is None and len(groups) == 3
+
+
+async def test_concurrent_creates_lose_nothing(client):
+    names = [f"load{index:02d}" for index in range(40)]
+
+    created = await asyncio.gather(*(create(client, name) for name in names))
+    listed = [user async for user in paginate_all(client.list_users, limit=200)]
+
+    assert len({user.id for user in created}) == len(names)
+    assert sorted(logins(listed)) == sorted(LISTED + names)
 
 
 # --- determinism ---------------------------------------------------------------------------------

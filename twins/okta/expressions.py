@@ -48,8 +48,8 @@ class _Token:
 
 def _tokens(expression: str) -> list[_Token]:
     tokens: list[_Token] = []
-    position = 0
-    while position < len(expression.rstrip()):
+    position, end = 0, len(expression.rstrip())
+    while position < end:
         found = _TOKEN.match(expression, position)
         if found is None:
             raise ExpressionError(f"cannot read the expression at character {position}")

@@ -113,10 +113,6 @@ class Org:
     users: dict[str, User] = field(default_factory=dict)
     groups: dict[str, Group] = field(default_factory=dict)
 
-    @property
-    def everyone(self) -> Group:
-        return next(group for group in self.groups.values() if group.type == "BUILT_IN")
-
     def find_user(self, key: str) -> User | None:
         """A user by id, by login, or by login short name when it is unambiguous (Okta's rules)."""
         if key in self.users:

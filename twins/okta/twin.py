@@ -178,8 +178,8 @@ class OktaTwin(Twin):
 
     def handle(self, request: Request) -> Response | None:
         response = super().handle(request)
-        if response is not None:
-            response.headers = {**self._common_headers(), **response.headers}
+        if response is not None and "Date" not in response.headers:  # errors have them already
+            response.headers.update(self._common_headers())
         return response
 
     def _common_headers(self) -> dict[str, str]:
