@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import doctest
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -25,7 +27,7 @@ from pytest_holdout.report_json import (
     shard_of,
     write_report,
 )
-from pytest_holdout.scoring import NO_GATE, evaluate_gate, score
+from pytest_holdout.scoring import NO_GATE, evaluate_gate, score, trials_for_half_width
 from pytest_holdout.summary import github_summary_markdown, junit_properties, terminal_lines
 
 jsonschema = pytest.importorskip("jsonschema")
@@ -335,3 +337,51 @@ def test_junit_properties_carry_the_figures() -> None:
     assert properties["holdout_gate_passed"] == str(gate.passed).lower()
     empty = dict(junit_properties(score([]), NO_GATE))
     assert empty["holdout_satisfaction"] == "n/a"
+
+
+# -- the documented examples ---------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def blocks(text: str, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", text, re.S)
+
+
+def run_pycon(path: Path) -> dict[str, Any]:
+    """Run a document's ``pycon`` blocks as doctests, in order, sharing their names."""
+    text = path.read_text()
+    names: dict[str, Any] = {}
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for number, block in enumerate(blocks(text, "pycon"), 1):
+        test = doctest.DocTestParser().get_doctest(block, names, f"{path.name}#{number}", None, 0)
+        runner.run(test, clear_globs=False)
+        names.update(test.globs)  # a doctest runs in a copy of the names it was given
+    assert runner.failures == 0 and runner.tries > 0
+    return names
+
+
+def test_the_satisfaction_docs_examples_and_table_are_what_the_code_computes() -> None:
+    path = DOCS / "satisfaction.md"
+    run_pycon(path)
+    rows = re.findall(r"^\| (0\.\d+) \| (\d+) \| (\d+) \|$", path.read_text(), re.M)
+    assert [float(p) for p, _, _ in rows] == [0.5, 0.8, 0.9, 0.95]
+    for p, narrow, wide in rows:
+        assert int(narrow) == trials_for_half_width(float(p), 0.05)
+        assert int(wide) == trials_for_half_width(float(p), 0.10)
+
+
+def test_the_reports_docs_examples_are_what_the_code_writes() -> None:
+    path = DOCS / "reports.md"
+    names = run_pycon(path)
+    text = path.read_text()
+    (documented,) = blocks(text, "json")
+    assert json.loads(documented) == names["report"]
+    result, gate = score(names["outcomes"]), names["gate"]
+    (markdown,) = blocks(text, "markdown")
+    assert markdown == github_summary_markdown(result, gate)
+    properties = dict(junit_properties(result, gate))
+    for name, value in re.findall(r'<property name="(\w+)" value="([^"]*)"/>', text):
+        assert properties[name] == value.replace("&gt;", ">")
+    for field in re.findall(r"^\| `(?:figures|gate)\.(\w+)", text, re.M):
+        assert field in names["report"]["figures"] or field in names["report"]["gate"]
