@@ -70,8 +70,8 @@ class OktaTwin(Twin):
     name = "okta"
     router = router
     seed_path = Path(__file__).with_name("seed.yaml")
-    # Okta's documented default limits per minute for the org (an Integrator Free Plan org);
-    # enforced only after ``twin.rate_limits.enforce_defaults()``.
+    # Per-minute limits in the range of Okta's published org-wide defaults (they vary by plan and
+    # change over time); enforced only after ``twin.rate_limits.enforce_defaults()``.
     default_rate_limits: ClassVar[dict[str, RateLimit]] = {
         "listUsers": RateLimit(600, PER_MINUTE),
         "createUser": RateLimit(600, PER_MINUTE),
