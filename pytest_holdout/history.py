@@ -174,10 +174,10 @@ def trend_svg(points: Sequence[Point]) -> str:
     if runs:
         line = " ".join(xy(run, value) for run, value, _ in runs)
         parts.append(f'<polyline points="{line}" fill="none" stroke="#4c78a8" stroke-width="2"/>')
-        for run, value, _ in runs:
+        for run, value, p in runs:
             parts.append(
                 f'<circle cx="{x(run):.1f}" cy="{y(value):.1f}" r="3" fill="#4c78a8">'
-                f"<title>run {run + 1}: {value:.3f}</title></circle>"
+                f"<title>run {run + 1}: {value:.3f} over {p.judged} judged trials</title></circle>"
             )
     parts.append(
         f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#999"/>'

@@ -37,7 +37,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Gives exactly the figures of one run over all the shards' scenarios. "
         "The gate is evaluated again on the merged score.",
     )
-    merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT")
+    merge.add_argument(
+        "reports", nargs="+", type=Path, metavar="REPORT", help="a --holdout-json report"
+    )
     merge.add_argument(
         "-o",
         "--output",
@@ -56,10 +58,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     trend = commands.add_parser(
         "trend",
         help="satisfaction over the runs of a --holdout-history file",
-        description="Prints a sparkline; --svg and --png draw satisfaction per run with its 95%% "
+        description="Prints a sparkline; --svg and --png draw satisfaction per run with its 95% "
         "interval (PNG needs matplotlib).",
     )
-    trend.add_argument("history", type=Path, metavar="PATH")
+    trend.add_argument("history", type=Path, metavar="PATH", help="a --holdout-history file")
     trend.add_argument("--svg", type=Path, metavar="OUT", help="write the chart as SVG")
     trend.add_argument("--png", type=Path, metavar="OUT", help="write the chart as PNG")
     trend.set_defaults(func=trend_command)
@@ -70,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Decrypts a --holdout-sealed-report file with HOLDOUT_IDENTITY[_FILE] and "
         "prints every trial, failing ones first.",
     )
-    open_.add_argument("sealed", type=Path, metavar="PATH")
+    open_.add_argument("sealed", type=Path, metavar="PATH", help="a --holdout-sealed-report file")
     open_.set_defaults(func=open_command)
 
 

@@ -27,8 +27,19 @@ from pytest_holdout.report_json import (
     shard_of,
     write_report,
 )
-from pytest_holdout.scoring import NO_GATE, evaluate_gate, score, trials_for_half_width
-from pytest_holdout.summary import github_summary_markdown, junit_properties, terminal_lines
+from pytest_holdout.scoring import (
+    NO_GATE,
+    breakdown,
+    evaluate_gate,
+    score,
+    trials_for_half_width,
+)
+from pytest_holdout.summary import (
+    breakdown_lines,
+    github_summary_markdown,
+    junit_properties,
+    terminal_lines,
+)
 
 jsonschema = pytest.importorskip("jsonschema")
 
@@ -337,6 +348,19 @@ def test_junit_properties_carry_the_figures() -> None:
     assert properties["holdout_gate_passed"] == str(gate.passed).lower()
     empty = dict(junit_properties(score([]), NO_GATE))
     assert empty["holdout_satisfaction"] == "n/a"
+
+
+def test_breakdown_lines_give_one_aligned_line_per_label() -> None:
+    outcomes = [
+        TrialOutcome("S-000000000000-1", 1, "satisfied"),
+        TrialOutcome("S-000000000000-2", 1, "unsatisfied"),
+        TrialOutcome("S-000000000000-2", 2, "satisfied"),
+    ]
+    labels = {"S-000000000000-1": ["@smoke", "Sign in"], "S-000000000000-2": ["Sign in"]}
+    assert breakdown_lines(breakdown(outcomes, labels)) == [
+        "@smoke   1.000  (1 of 1 judged trials, 1 scenarios)",
+        "Sign in  0.667  (2 of 3 judged trials, 2 scenarios)",
+    ]
 
 
 # -- the documented examples ---------------------------------------------------------------------
