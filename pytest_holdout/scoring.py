@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pytest_holdout.errors import UsageError
-from pytest_holdout.outcomes import TrialOutcome
+from pytest_holdout.outcomes import STATUSES, TrialOutcome
 
 Verdict = Literal["satisfied", "partly", "not", "unscored"]
 VERDICTS: tuple[Verdict, ...] = ("satisfied", "partly", "not", "unscored")
@@ -29,7 +29,8 @@ Z_95 = 1.959963984540054  # the standard normal's 97.5th percentile: a two-sided
 
 @dataclass(frozen=True, order=True)
 class Counts:
-    """How one scenario's trials came out. Ordered, so that a list of them sorts canonically."""
+    """How one scenario's trials came out, fields in the order of ``STATUSES``. Ordered, so that
+    a list of them sorts canonically."""
 
     satisfied: int = 0
     unsatisfied: int = 0
@@ -148,10 +149,9 @@ class Score:
 
 def count_by_scenario(outcomes: Iterable[TrialOutcome]) -> dict[str, Counts]:
     """Each scenario's counts, by opaque id, sorted by id."""
-    tallies: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    index = {"satisfied": 0, "unsatisfied": 1, "unjudged": 2, "pending": 3}
+    tallies: dict[str, list[int]] = defaultdict(lambda: [0] * len(STATUSES))
     for outcome in outcomes:
-        tallies[outcome.item_id][index[outcome.status]] += 1
+        tallies[outcome.item_id][STATUSES.index(outcome.status)] += 1
     return {item_id: Counts.from_list(tallies[item_id]) for item_id in sorted(tallies)}
 
 
