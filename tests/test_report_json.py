@@ -407,5 +407,19 @@ def test_the_reports_docs_examples_are_what_the_code_writes() -> None:
     properties = dict(junit_properties(result, gate))
     for name, value in re.findall(r'<property name="(\w+)" value="([^"]*)"/>', text):
         assert properties[name] == value.replace("&gt;", ">")
-    for field in re.findall(r"^\| `(?:figures|gate)\.(\w+)", text, re.M):
-        assert field in names["report"]["figures"] or field in names["report"]["gate"]
+    report = names["report"]
+    documented_fields = set(re.findall(r"^\| `([\w.\[\]]+)`", text, re.M))
+    result = report["results"]["S-3f9a2c7d41b0-1"]
+    every_field = {
+        *(key for key in report if key not in ("figures", "gate")),
+        *(f"figures.{key}" for key in report["figures"] if key != "pass_k"),
+        "figures.pass_k.k",
+        "figures.pass_k.rate",
+        *(f"gate.{key}" for key in report["gate"]),
+        *(f"results.ID.{key}" for key in result if key != "trials"),
+        "results.ID.trials[]",
+    }
+    assert every_field == documented_fields
+    (trials_row,) = (line for line in text.splitlines() if line.startswith("| `results.ID.trials"))
+    for key in result["trials"][0]:
+        assert f"`{key}`" in trials_row
