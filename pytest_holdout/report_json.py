@@ -62,6 +62,11 @@ def score_of(report: Mapping[str, Any]) -> Score:
     return score_counts(Counts.from_list(values) for values in report["counts"])
 
 
+def counts_by_id(report: Mapping[str, Any]) -> dict[str, Counts]:
+    """Each scenario's counts by opaque id, from a report at disclosure ``ids`` or above."""
+    return {item_id: Counts.from_list(r["counts"]) for item_id, r in report["results"].items()}
+
+
 def figures(score: Score) -> dict[str, Any]:
     total = score.total
     interval = score.interval

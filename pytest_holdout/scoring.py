@@ -164,12 +164,13 @@ def score_counts(counts: Iterable[Counts]) -> Score:
 
 
 def breakdown(
-    outcomes: Iterable[TrialOutcome], labels: Mapping[str, Iterable[str]]
+    counts_by_id: Mapping[str, Counts], labels: Mapping[str, Iterable[str]]
 ) -> dict[str, Score]:
-    """A score per label (a feature, a tag), for the sealed report only: ``labels`` maps each
-    scenario's opaque id to its labels; a scenario counts under every label it carries."""
+    """A score per label (a feature, a tag), for the sealed report only. ``counts_by_id`` is
+    ``count_by_scenario(outcomes)`` or ``report_json.counts_by_id(report)``; ``labels`` maps each scenario's
+    opaque id to its labels, and a scenario counts under every label it carries."""
     by_label: dict[str, list[Counts]] = defaultdict(list)
-    for item_id, counts in count_by_scenario(outcomes).items():
+    for item_id, counts in counts_by_id.items():
         for label in set(labels.get(item_id, ())):
             by_label[label].append(counts)
     return {label: score_counts(by_label[label]) for label in sorted(by_label)}

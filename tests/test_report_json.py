@@ -20,6 +20,7 @@ from pytest_holdout.outcomes import STATUSES, TrialOutcome
 from pytest_holdout.report_json import (
     SCHEMA,
     build_report,
+    counts_by_id,
     dumps,
     merge_reports,
     parse_shard,
@@ -30,6 +31,7 @@ from pytest_holdout.report_json import (
 from pytest_holdout.scoring import (
     NO_GATE,
     breakdown,
+    count_by_scenario,
     evaluate_gate,
     score,
     trials_for_half_width,
@@ -132,6 +134,7 @@ def test_at_ids_each_scenario_has_its_trials_with_the_failing_step() -> None:
     }
     assert result["verdict"] in ("partly", "not")
     assert list(report["results"]) == sorted(report["results"])
+    assert counts_by_id(report) == count_by_scenario(outcomes)
 
 
 def test_the_figures_are_the_scores() -> None:
@@ -357,7 +360,7 @@ def test_breakdown_lines_give_one_aligned_line_per_label() -> None:
         TrialOutcome("S-000000000000-2", 2, "satisfied"),
     ]
     labels = {"S-000000000000-1": ["@smoke", "Sign in"], "S-000000000000-2": ["Sign in"]}
-    assert breakdown_lines(breakdown(outcomes, labels)) == [
+    assert breakdown_lines(breakdown(count_by_scenario(outcomes), labels)) == [
         "@smoke   1.000  (1 of 1 judged trials, 1 scenarios)",
         "Sign in  0.667  (2 of 3 judged trials, 2 scenarios)",
     ]

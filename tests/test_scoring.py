@@ -12,6 +12,7 @@ from pytest_holdout.outcomes import Status, TrialOutcome
 from pytest_holdout.scoring import (
     Counts,
     breakdown,
+    count_by_scenario,
     evaluate_gate,
     score,
     trials_for_half_width,
@@ -179,7 +180,7 @@ def test_breakdown_scores_each_label_over_the_scenarios_that_carry_it() -> None:
         "S-aaaaaaaaaaaa-2": ["Sign in"],
         "S-bbbbbbbbbbbb-1": ["Billing", "smoke"],
     }
-    groups = breakdown(outcomes, labels)
+    groups = breakdown(count_by_scenario(outcomes), labels)
     assert list(groups) == ["Billing", "Sign in", "smoke"]
     assert groups["Sign in"].satisfaction == 3 / 4
     assert groups["smoke"].satisfaction == 2 / 4
