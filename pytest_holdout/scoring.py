@@ -166,9 +166,11 @@ def score_counts(counts: Iterable[Counts]) -> Score:
 def breakdown(
     counts_by_id: Mapping[str, Counts], labels: Mapping[str, Iterable[str]]
 ) -> dict[str, Score]:
-    """A score per label (a feature, a tag), for the sealed report only. ``counts_by_id`` is
-    ``count_by_scenario(outcomes)`` or ``report_json.counts_by_id(report)``; ``labels`` maps each scenario's
-    opaque id to its labels, and a scenario counts under every label it carries."""
+    """A score per label (a feature, a tag), for the sealed report only.
+
+    ``counts_by_id`` is ``count_by_scenario(outcomes)`` or ``report_json.counts_by_id(report)``;
+    ``labels`` maps each scenario's opaque id to its labels, and a scenario counts under every
+    label it carries."""
     by_label: dict[str, list[Counts]] = defaultdict(list)
     for item_id, counts in counts_by_id.items():
         for label in set(labels.get(item_id, ())):
