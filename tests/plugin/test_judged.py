@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 from holdout_project import HoldoutProject
-
 from holdout_twins.anthropic import AnthropicTwin, tool_use
 
 STEPS = """
