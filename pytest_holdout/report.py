@@ -31,7 +31,9 @@ class Result:
 
 def compute(run: HoldoutRun) -> Result:
     score = scoring.score(run.outcomes)
-    gate = scoring.evaluate_gate(score, run.min_satisfaction, run.gate_mode)
+    # Without a key nothing ran: a developer's laptop, where a gate would only get in the way.
+    minimum = run.min_satisfaction if run.can_decrypt else None
+    gate = scoring.evaluate_gate(score, minimum, run.gate_mode)
     meta = {
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "python": platform.python_version(),
@@ -65,7 +67,12 @@ def finish_session(run: HoldoutRun, session: pytest.Session) -> Result:
     if run.sealed_path is not None:
         from pytest_holdout.sealed import write_sealed
 
-        run_body = {"report": result.report, "details": sorted(run.sealed_details)}
+        # The sealed copy always holds per-id results (the breakdown by feature and tag needs
+        # them), whatever the public disclosure.
+        sealed_report = build_report(
+            run.outcomes, disclosure="ids", gate=result.gate, meta=result.report["meta"]
+        )
+        run_body = {"report": sealed_report, "details": sorted(run.sealed_details)}
         write_sealed(run.sealed_path, run_body, run.recipients)
     session.config.hook.pytest_holdout_score(report=result.report, config=session.config)
     _apply_gate(session, result.gate, run.ordinary_failures)

@@ -81,10 +81,27 @@ def render(path: Path, identities: Sequence[Any]) -> str:
         if gate.get("sentence"):
             lines.append(gate["sentence"])
         lines.append("")
+        lines.extend(_breakdown(body["report"], body["details"]))
     for detail in sorted(body["details"], key=_trial_rank):
         lines.extend(_render_trial(detail))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _breakdown(report: dict[str, Any], details: list[dict[str, Any]]) -> list[str]:
+    """Satisfaction per feature and per tag: secret labels, so only ever in the sealed report."""
+    from pytest_holdout.report_json import counts_by_id
+    from pytest_holdout.scoring import breakdown
+    from pytest_holdout.summary import breakdown_lines
+
+    if "results" not in report:
+        return []
+    labels: dict[str, set[str]] = {}
+    for detail in details:
+        tags = {f"@{tag}" for tag in detail.get("tags", [])}
+        labels.setdefault(detail["item_id"], set()).update({f"feature: {detail['feature']}", *tags})
+    groups = breakdown(counts_by_id(report), labels)
+    return [*breakdown_lines(groups), ""] if groups else []
 
 
 def _render_trial(detail: dict[str, Any]) -> list[str]:
