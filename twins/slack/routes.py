@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -118,11 +119,17 @@ def _message(conversation: Conversation, ts: str | None, error: str) -> Message:
     return found
 
 
-def _in_window(messages: list[Message], params: dict[str, Any]) -> list[Message]:
-    """Messages between ``oldest`` and ``latest`` (exclusive unless ``inclusive``)."""
+def _window(params: dict[str, Any]) -> tuple[float, float, bool]:
+    """``oldest``, ``latest`` and whether they are ``inclusive`` (by default they are not)."""
     oldest = _timestamp(params, "oldest", 0.0, "invalid_ts_oldest")
     latest = _timestamp(params, "latest", float("inf"), "invalid_ts_latest")
-    if _flag(params, "inclusive"):
+    return oldest, latest, _flag(params, "inclusive")
+
+
+def _in_window(messages: list[Message], params: dict[str, Any]) -> list[Message]:
+    """The messages inside the ``oldest``/``latest`` window."""
+    oldest, latest, inclusive = _window(params)
+    if inclusive:
         return [m for m in messages if oldest <= float(m.ts) <= latest]
     return [m for m in messages if oldest < float(m.ts) < latest]
 
@@ -220,6 +227,8 @@ def chat_delete(twin: SlackTwin, request: Request) -> dict[str, Any]:
     if message.user != request.principal:
         raise slack_error("cant_delete_message")
     del conversation.messages[message.ts]
+    if message.ts in conversation.timeline:
+        conversation.timeline.remove(message.ts)
     if message.is_reply:
         conversation.messages[message.thread_ts].replies.remove(message.ts)  # type: ignore[index]
     return {"ok": True, "channel": conversation.id, "ts": message.ts}
@@ -284,16 +293,15 @@ def conversations_history(twin: SlackTwin, request: Request) -> dict[str, Any]:
     conversation = _conversation(twin, request)
     if request.principal not in conversation.members:
         raise slack_error("not_in_channel")
-    visible = [
-        message
-        for message in conversation.messages.values()
-        if not message.is_reply or message.subtype == "thread_broadcast"
-    ]
-    newest_first = _in_window(visible, params)[::-1]
-    chosen, following = _paginate(newest_first, params, 100, 999, "history")
+    oldest, latest, inclusive = _window(params)
+    timeline = conversation.timeline
+    start = (bisect_left if inclusive else bisect_right)(timeline, oldest, key=float)
+    end = (bisect_right if inclusive else bisect_left)(timeline, latest, key=float)
+    chosen, following = _paginate(timeline[start:end][::-1], params, 100, 999, "history")
+    messages = [conversation.messages[ts] for ts in chosen]
     body: dict[str, Any] = {
         "ok": True,
-        "messages": [message.to_api(twin.state.team, conversation) for message in chosen],
+        "messages": [message.to_api(twin.state.team, conversation) for message in messages],
         "has_more": bool(following),
         "pin_count": 0,
         "channel_actions_ts": None,

@@ -117,6 +117,9 @@ class Conversation:
     purpose: str = ""
     members: list[str] = field(default_factory=list)  # in the order they joined
     messages: dict[str, Message] = field(default_factory=dict)  # by ts, oldest first
+    # The ts of the messages history shows (top level, and replies sent to the channel too), oldest
+    # first: history pages are slices of it, without a scan of every message and reply.
+    timeline: list[str] = field(default_factory=list)
 
     def to_api(self, viewer: str, *, num_members: bool = False) -> dict[str, Any]:
         body: dict[str, Any] = {

@@ -133,4 +133,6 @@ class SlackTwin(Twin):
         bot_id = workspace.bot_id if user == workspace.bot_user else None
         message = Message(self.new_ts(), user, text, bot_id=bot_id, **fields)
         conversation.messages[message.ts] = message
+        if not message.is_reply or message.subtype == "thread_broadcast":
+            conversation.timeline.append(message.ts)
         return message
