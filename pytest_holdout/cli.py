@@ -242,7 +242,7 @@ def add_command(args: argparse.Namespace) -> int:
     else:
         name, plaintext = args.source, Path(args.source).read_bytes()
     parse_feature(plaintext, name)  # refuse a file that could never run: its author can't fix it
-    store = _store(args)
+    store = store_of(args)
     file_id = store.add(plaintext)
     if args.delete_source:
         expected = len(store.recipients())
@@ -258,7 +258,7 @@ def add_command(args: argparse.Namespace) -> int:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = store_of(args)
     for file_id in store.ids():
         info = store.path(file_id).stat()
         modified = datetime.fromtimestamp(info.st_mtime, timezone.utc)
@@ -267,7 +267,7 @@ def list_command(args: argparse.Namespace) -> int:
 
 
 def show_command(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = store_of(args)
     plaintext = store.read(args.id, keys.load_identities())
     sys.stdout.buffer.write(plaintext)
     sys.stdout.flush()
@@ -277,7 +277,7 @@ def show_command(args: argparse.Namespace) -> int:
 def edit_command(args: argparse.Namespace) -> int:
     from pytest_holdout.parsing import parse_feature
 
-    store = _store(args)
+    store = store_of(args)
     plaintext = store.read(args.id, keys.load_identities())
     store.recipients()  # a broken RECIPIENTS must stop us before the editing, not after
     with _private_folder() as folder:
@@ -304,7 +304,7 @@ def edit_command(args: argparse.Namespace) -> int:
 def rekey_command(args: argparse.Namespace) -> int:
     from pytest_holdout.manifest import manifest_path
 
-    store = _store(args)
+    store = store_of(args)
     ids = store.rekey(keys.load_identities())
     print(f"re-encrypted {len(ids)} file(s) to {len(store.recipients())} recipient(s)")
     if manifest_path(store).exists():
@@ -316,7 +316,7 @@ def check_command(args: argparse.Namespace) -> int:
     from pytest_holdout import manifest
     from pytest_holdout.parsing import parse_feature
 
-    store = _store(args)
+    store = store_of(args)
     identities = keys.load_identities()
     problems: list[str] = []
     scenarios = 0
@@ -344,7 +344,7 @@ def check_command(args: argparse.Namespace) -> int:
 def manifest_command(args: argparse.Namespace) -> int:
     from pytest_holdout import manifest
 
-    store = _store(args)
+    store = store_of(args)
     identities = keys.load_identities()
     try:
         previous = manifest.verify(store, identities)
@@ -371,7 +371,8 @@ def manifest_command(args: argparse.Namespace) -> int:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _store(args: argparse.Namespace) -> Store:
+def store_of(args: argparse.Namespace) -> Store:
+    """The store a command works on: ``--store DIR``, else the nearest above the current folder."""
     if args.store is None:
         return Store(find_store(Path.cwd()))
     root = Path(args.store)

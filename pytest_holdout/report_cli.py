@@ -96,7 +96,9 @@ def _merge_sealed(args: argparse.Namespace) -> int:
     if args.output is None:
         raise UsageError("merge --sealed: give -o OUT (a sealed report is not for the terminal)")
     identities = keys.load_identities()
-    recipients = _store(args).recipients()
+    from pytest_holdout.cli import store_of
+
+    recipients = store_of(args).recipients()
     bodies = [read_sealed(path, identities) for path in args.reports]
     for body, path in zip(bodies, args.reports, strict=True):
         check_report(body.get("report"), f"{path} (its public report)")
@@ -132,10 +134,3 @@ def open_command(args: argparse.Namespace) -> int:
 def _print_figures(report: dict[str, Any]) -> None:
     score = score_of(report)
     print("\n".join(terminal_lines(score, evaluate_gate(score, *gate_setting(report)))))
-
-
-def _store(args: argparse.Namespace) -> Any:
-    from pytest_holdout.store import Store, find_store
-
-    store = getattr(args, "store", None)
-    return Store(Path(store) if store else find_store(Path.cwd()))

@@ -11,7 +11,6 @@ machine or several shards merged) give the same report once ``meta`` is set asid
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -229,28 +228,3 @@ def _level(disclosure: object) -> str:
     if level not in DISCLOSURES:
         raise UsageError(f"disclosure {disclosure!r}: choose one of {', '.join(DISCLOSURES)}")
     return level
-
-
-def shard_of(item_id: str, count: int) -> int:
-    """The shard, 1 to ``count``, that runs ``item_id`` under ``--holdout-shard I/count``.
-
-    A hash of the id alone (not Python's ``hash``, which changes from process to process): every
-    machine computes the same split without talking to the others, and adding a scenario never
-    moves another one to a different shard.
-    """
-    if count < 1:
-        raise UsageError(f"--holdout-shard: {count} shards; need at least 1")
-    digest = hashlib.sha256(item_id.encode()).digest()
-    return int.from_bytes(digest[:8], "big") % count + 1
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    """``"2/3"`` -> ``(2, 3)``: the second of three shards."""
-    index, _, count = text.partition("/")
-    try:
-        shard = (int(index), int(count))
-    except ValueError:
-        shard = (0, 0)
-    if not 1 <= shard[0] <= shard[1]:
-        raise UsageError(f"--holdout-shard={text}: expected I/N with 1 <= I <= N, e.g. 2/3")
-    return shard

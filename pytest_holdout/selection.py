@@ -32,8 +32,12 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
 
 
 def shard_of(item_id: str, count: int) -> int:
-    """The 1-based shard a scenario belongs to: a stable hash of its id, the same on every
-    machine and Python (unlike ``hash()``), and the same for all trials of a scenario."""
+    """The shard, 1 to ``count``, that runs ``item_id`` under ``--holdout-shard I/count``.
+
+    A hash of the id alone (not Python's ``hash``, which changes from process to process): every
+    machine computes the same split without talking to the others, all trials of a scenario go
+    together, and adding a scenario never moves another one to a different shard.
+    """
     digest = hashlib.sha256(item_id.encode()).digest()
     return int.from_bytes(digest[:8], "big") % count + 1
 

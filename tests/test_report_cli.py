@@ -12,8 +12,9 @@ import pytest
 from pytest_holdout import cli
 from pytest_holdout.history import append_history
 from pytest_holdout.outcomes import TrialDetail, TrialOutcome
-from pytest_holdout.report_json import build_report, dumps, shard_of, write_report
+from pytest_holdout.report_json import build_report, dumps, write_report
 from pytest_holdout.scoring import evaluate_gate, score
+from pytest_holdout.selection import shard_of
 from pytest_holdout.store import Store
 
 

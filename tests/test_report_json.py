@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pytest_holdout.errors import HoldoutError, UsageError
+from pytest_holdout.errors import HoldoutError
 from pytest_holdout.outcomes import STATUSES, TrialOutcome
 from pytest_holdout.report_json import (
     SCHEMA,
@@ -23,9 +23,7 @@ from pytest_holdout.report_json import (
     counts_by_id,
     dumps,
     merge_reports,
-    parse_shard,
     read_report,
-    shard_of,
     write_report,
 )
 from pytest_holdout.scoring import (
@@ -36,6 +34,7 @@ from pytest_holdout.scoring import (
     score,
     trials_for_half_width,
 )
+from pytest_holdout.selection import parse_shard, shard_of
 from pytest_holdout.summary import (
     breakdown_lines,
     github_summary_markdown,
@@ -279,7 +278,7 @@ def test_every_process_computes_the_same_shards() -> None:
     ids = [f"S-{n:012x}-1" for n in range(20)]
     here = [shard_of(item_id, 4) for item_id in ids]
     code = (
-        "import sys; from pytest_holdout.report_json import shard_of; "
+        "import sys; from pytest_holdout.selection import shard_of; "
         "print([shard_of(i, 4) for i in sys.argv[1:]])"
     )
     for hash_seed in ("1", "2"):
@@ -293,7 +292,7 @@ def test_every_process_computes_the_same_shards() -> None:
 def test_parse_shard_reads_i_of_n() -> None:
     assert parse_shard("2/3") == (2, 3)
     for wrong in ("0/3", "4/3", "2", "a/b", "1/0"):
-        with pytest.raises(UsageError, match=f"--holdout-shard={wrong}: expected I/N"):
+        with pytest.raises(pytest.UsageError, match=f"--holdout-shard={wrong}: expected I/N"):
             parse_shard(wrong)
 
 
