@@ -21,6 +21,8 @@ from holdout_twins.core import (
     load_seed,
 )
 
+REPO = Path(__file__).resolve().parents[2]
+
 
 def test_a_handler_changes_state_that_the_next_call_sees(notes, send):
     created = send(notes, "POST", "/notes", {"text": "buy milk"})
@@ -281,3 +283,11 @@ def outward_address() -> str:
 
 def http_connection(twin) -> http.client.HTTPConnection:
     return http.client.HTTPConnection("127.0.0.1", twin.port, timeout=10)
+
+
+def test_the_documented_example_twin_runs():
+    docs = REPO / "docs" / "twins.md"
+    example = docs.read_text().split("### A complete example", 1)[1]
+    code = example.split("```python\n", 1)[1].split("```", 1)[0]
+
+    exec(compile(code, str(docs), "exec"), {})

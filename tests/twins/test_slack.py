@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from holdout_twins.core import load_seed
 from holdout_twins.slack import SlackTwin
@@ -13,6 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+REPO = Path(__file__).resolve().parents[2]
 # slack_sdk warns when a post has no text; some tests leave it out on purpose.
 NO_TEXT_WARNING = "ignore:The top-level `text` argument is missing:UserWarning"
 
@@ -387,3 +390,20 @@ def test_a_snapshot_restores_the_workspace(slack, client):
 
     assert "temporary" not in [c["name"] for c in client.conversations_list()["channels"]]
     assert len(client.conversations_history(channel=GENERAL)["messages"]) == 2
+
+
+def python_block(text: str) -> str:
+    return text.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_example_runs():
+    readme = REPO / "twins" / "slack" / "README.md"
+
+    exec(compile(python_block(readme.read_text()), str(readme), "exec"), {})
+
+
+def test_the_docs_section_example_runs():
+    docs = REPO / "docs" / "twins.md"
+    section = docs.read_text().split("## The Slack twin", 1)[1]
+
+    exec(compile(python_block(section), str(docs), "exec"), {})
