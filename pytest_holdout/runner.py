@@ -92,8 +92,14 @@ def _step_arguments(
 
 
 def twin_journals(request: pytest.FixtureRequest) -> dict[str, list[Any]]:
-    """The requests each twin received in this trial, for a judge's transcript."""
-    return {}
+    """The requests each twin the trial used received, for a judge's transcript. (Asking for
+    the ``twin`` fixture again returns the trial's own factory; it starts no twin.)"""
+    try:
+        factory = request.getfixturevalue("twin")
+    except pytest.FixtureLookupError:  # the twins plugin is off
+        return {}
+    used = getattr(factory, "used", {})
+    return {name: [entry.to_dict() for entry in twin.journal] for name, twin in used.items()}
 
 
 class ScenarioRun:

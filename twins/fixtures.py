@@ -15,14 +15,12 @@ faults for the test. Without them the seed is 0 and chaos is off.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from holdout_twins import twin_class
 from holdout_twins.core import Twin
-
-TwinFactory = Callable[[str], Twin]
 
 
 class TwinPool:
@@ -40,6 +38,24 @@ class TwinPool:
         for running in self._running.values():
             running.stop()
         self._running.clear()
+
+
+class TwinFactory:
+    """``twin(name)``: that twin, running, reset under the test's seed on its first use in the
+    test. ``used`` holds the twins the test has used, by name (a judge reads their journals)."""
+
+    def __init__(self, pool: TwinPool, seed: int, chaos: float) -> None:
+        self._pool, self._seed, self._chaos = pool, seed, chaos
+        self.used: dict[str, Twin] = {}
+
+    def __call__(self, name: str) -> Twin:
+        if name not in self.used:
+            running = self._pool.get(name)
+            running.reset(self._seed)
+            if self._chaos > 0:
+                running.faults.chaos(self._chaos)
+            self.used[name] = running
+        return self.used[name]
 
 
 class TwinSet:
@@ -77,19 +93,9 @@ def twin(request: pytest.FixtureRequest, twin_pool: TwinPool) -> Iterator[TwinFa
     """A factory: ``twin(name)`` is that twin, running, reset under the test's seed."""
     seed = int(_optional_fixture(request, "holdout_seed", 0))
     chaos = float(_optional_fixture(request, "holdout_chaos", 0.0))
-    prepared: dict[str, Twin] = {}
-
-    def factory(name: str) -> Twin:
-        if name not in prepared:
-            running = twin_pool.get(name)
-            running.reset(seed)
-            if chaos > 0:
-                running.faults.chaos(chaos)
-            prepared[name] = running
-        return prepared[name]
-
+    factory = TwinFactory(twin_pool, seed, chaos)
     yield factory
-    for used in prepared.values():  # faults must not leak into whatever runs next in the process
+    for used in factory.used.values():  # faults must not leak into whatever runs next
         used.faults.clear()
         used.rate_limits.reset()
 

@@ -10,9 +10,21 @@ from holdout_project import HoldoutProject
 from holdout_twins.anthropic import AnthropicTwin, tool_use
 
 STEPS = """
+import json
+import urllib.request
+
 @given("a reply to the customer", target_fixture="reply")
-def reply():
-    return "Thanks for writing in; your refund is on its way."
+def reply(twin):
+    # The software posts its reply to Slack; the judge sees the twin's journal.
+    slack = twin("slack")
+    text = "Thanks for writing in; your refund is on its way."
+    request = urllib.request.Request(
+        f"{slack.base_url}/api/chat.postMessage",
+        data=json.dumps({"channel": "C0GENERAL1", "text": text}).encode(),
+        headers={"Authorization": f"Bearer {slack.token}", "Content-Type": "application/json"},
+    )
+    urllib.request.urlopen(request, timeout=10).close()
+    return text
 
 @then.judged("the reply is polite", rubric="Polite means courteous wording.")
 def polite(reply):
@@ -70,6 +82,7 @@ def test_the_judge_decides_and_its_reasons_are_sealed(judged: Judged) -> None:
     # The judge saw the criterion, the rubric and the step's evidence.
     sent = json.dumps([entry.to_dict() for entry in requests])
     assert "Polite means courteous wording." in sent and "refund is on its way" in sent
+    assert "Requests received by the slack twin" in sent and "chat.postMessage" in sent
 
 
 def test_verdicts_are_cached_so_a_rerun_costs_nothing(judged: Judged) -> None:
