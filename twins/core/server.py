@@ -137,6 +137,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class TwinHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The default backlog of 5 makes a sixth simultaneous connection wait for a retry (about a
+    # second); clients with connection pools open more than that at once.
+    request_queue_size = 128
 
     def __init__(self, twin: Twin, port: int = 0) -> None:
         super().__init__((HOST, port), _RequestHandler)
