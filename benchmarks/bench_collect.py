@@ -4,26 +4,35 @@
 * ``bdd``: the same scenarios in plaintext through pytest-bdd;
 * ``plain``: N plain test functions doing the same three steps.
 
-Each way also runs with 300 unused step definitions loaded, since pytest-bdd tries every
-definition on every step. Every figure is the median wall time of whole ``pytest`` processes,
-measured in this one run, so the ratios between them hold on a noisy machine.
+``holdout`` and ``bdd`` also run with 300 unused step definitions loaded, since pytest-bdd tries
+every definition on every step. Each figure is the median, over ``--repeat`` interleaved passes,
+of whole ``pytest`` processes measured in this one run, so the ratios between them hold on a
+noisy machine: wall time, CPU time (user + system, which other load on the machine disturbs
+less) and peak resident memory, all three from ``os.wait4``. Every process must report exactly
+N passed tests. Bytecode is cached (in the work directory), as on a user's second run.
 
-    python benchmarks/bench_collect.py [--sizes 200 2000 10000] [--repeat 3]
+    python benchmarks/bench_collect.py [--sizes 200 2000 10000] [--repeat 3] [--workdir DIR]
 
-Needs the ``bench`` extra (pytest-bdd). Prints a Markdown table for docs/performance.md.
+``--workdir`` builds the projects in DIR and keeps them, to profile one by hand (a holdout
+project needs the ``HOLDOUT_IDENTITY`` written to its ``identity.txt``). Needs the ``bench``
+extra (pytest-bdd). Prints Markdown tables for docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
+import re
 import secrets
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 import pyrage
@@ -35,7 +44,7 @@ FEATURE = """Feature: Counter {n}
     Then the counter is {m}
 """
 
-STEPS = '''
+STEPS = """
 import pytest
 from {lib} import given, when, then, parsers
 
@@ -54,33 +63,60 @@ def add(counter, amount):
 @then(parsers.parse("the counter is {{expected:d}}"))
 def check(counter, expected):
     assert counter["value"] == expected
-'''
+"""
 
-UNUSED = '''
+UNUSED = """
 @given(parsers.parse("an unused precondition number {i} with {{value:d}}"))
 def unused_given_{i}(value):
     pass
-'''
+"""
 
-PLAIN = '''
+PLAIN = """
 def test_count_{n}():
     counter = {{"value": {n}}}
     counter["value"] += 1
     assert counter["value"] == {m}
-'''
+"""
+
+SUMMARY = re.compile(r"^=*\s*(\d+) passed(?:, \d+ warnings?)? in [\d.]+s\s*=*$", re.MULTILINE)
 
 
-def make_project(root: Path, way: str, size: int, unused: int) -> dict[str, str]:
+@dataclass(frozen=True)
+class Variant:
+    """One project: a way of running N scenarios, with some unused step definitions or none."""
+
+    way: str  # "holdout", "bdd" or "plain"
+    unused: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.way}-{self.unused}"
+
+
+@dataclass(frozen=True)
+class Sample:
+    wall: float  # seconds
+    cpu: float  # seconds, user + system
+    peak: float  # MiB, peak resident set size
+
+
+def make_project(root: Path, variant: Variant, size: int) -> dict[str, str]:
+    """Write the project for ``variant`` under ``root``; return the environment to run it in."""
     root.mkdir(parents=True)
     env = dict(os.environ)
-    if way == "plain":
+    # Measure what a user's second run costs: with bytecode cached, as pytest and Python do by
+    # default (PYTHONDONTWRITEBYTECODE would compile every plugin module in every process), in
+    # a cache of the benchmark's own, which leaves the checkout and the environment untouched.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(root.parent / "pycache")
+    if variant.way == "plain":
         for chunk in range(0, size, 500):
             body = "".join(PLAIN.format(n=n, m=n + 1) for n in range(chunk, min(size, chunk + 500)))
             (root / f"test_plain_{chunk}.py").write_text(body)
         return env
-    lib = "pytest_holdout" if way == "holdout" else "pytest_bdd"
-    steps = STEPS.format(lib=lib) + "".join(UNUSED.format(i=i) for i in range(unused))
-    if way == "holdout":
+    lib = "pytest_holdout" if variant.way == "holdout" else "pytest_bdd"
+    steps = STEPS.format(lib=lib) + "".join(UNUSED.format(i=i) for i in range(variant.unused))
+    if variant.way == "holdout":
         (root / "conftest.py").write_text(steps)
         identity = pyrage.x25519.Identity.generate()
         store = root / "scenarios_encrypted"
@@ -89,6 +125,7 @@ def make_project(root: Path, way: str, size: int, unused: int) -> dict[str, str]
         for n in range(size):
             data = pyrage.encrypt(FEATURE.format(n=n, m=n + 1).encode(), [identity.to_public()])
             (store / f"S-{secrets.token_hex(6)}.age").write_bytes(data)
+        (root / "identity.txt").write_text(f"{identity}\n")
         env["HOLDOUT_IDENTITY"] = str(identity)
     else:
         features = root / "features"
@@ -101,16 +138,103 @@ def make_project(root: Path, way: str, size: int, unused: int) -> dict[str, str]
     return env
 
 
-def run_once(root: Path, way: str, env: dict[str, str]) -> float:
+def run_once(root: Path, variant: Variant, env: dict[str, str], size: int) -> Sample:
     args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
-    if way == "holdout":
+    if variant.way == "holdout":
         args.append("--holdout")
-    started = time.perf_counter()
-    done = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{way} failed in {root}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    return elapsed
+    with tempfile.TemporaryFile("w+") as output:
+        started = time.perf_counter()
+        process = subprocess.Popen(args, cwd=root, env=env, stdout=output, stderr=output)
+        # wait4 rather than wait: it also gives this one child's CPU time and peak memory.
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        output.seek(0)
+        text = output.read()
+    passed = SUMMARY.search(text)
+    if process.returncode != 0 or passed is None or int(passed.group(1)) != size:
+        raise SystemExit(f"{variant.label} did not pass {size} tests in {root}:\n{text[-2000:]}")
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def measure(
+    workdir: Path, size: int, variants: list[Variant], repeat: int
+) -> dict[Variant, Sample]:
+    """Median wall time, CPU time and peak memory of each variant, over interleaved passes."""
+    roots = {variant: workdir / f"{variant.label}-{size}" for variant in variants}
+    envs = {variant: make_project(roots[variant], variant, size) for variant in variants}
+    samples: dict[Variant, list[Sample]] = {variant: [] for variant in variants}
+    for variant in variants:  # untimed: fills the bytecode cache
+        run_once(roots[variant], variant, envs[variant], size)
+    for _ in range(repeat):  # interleaved, so drift hits every variant alike
+        for variant in variants:
+            samples[variant].append(run_once(roots[variant], variant, envs[variant], size))
+    return {
+        variant: Sample(
+            statistics.median(s.wall for s in values),
+            statistics.median(s.cpu for s in values),
+            max(s.peak for s in values),
+        )
+        for variant, values in samples.items()
+    }
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {platform.system()}; Python {platform.python_version()}, "
+        f"pytest {version('pytest')}, pytest-bdd {version('pytest-bdd')}, "
+        f"pyrage {version('pyrage')}"
+    )
+
+
+def print_tables(results: dict[int, dict[Variant, Sample]], unused: int) -> None:
+    sizes = sorted(results)
+    print("\nMedian wall (CPU) seconds per pytest process, and holdout's ratios, wall (CPU):\n")
+    print("| N | unused defs | holdout | pytest-bdd | plain | holdout/bdd | holdout/plain |")
+    print("|---|---|---|---|---|---|---|")
+    for size in sizes:
+        for count in (0, unused):
+            got = results[size]
+            holdout, bdd = got[Variant("holdout", count)], got[Variant("bdd", count)]
+            plain = got[Variant("plain", 0)]
+            print(
+                f"| {size:,} | {count} | {holdout.wall:.2f} ({holdout.cpu:.2f}) | "
+                f"{bdd.wall:.2f} ({bdd.cpu:.2f}) | {plain.wall:.2f} ({plain.cpu:.2f}) | "
+                f"{holdout.wall / bdd.wall:.2f} ({holdout.cpu / bdd.cpu:.2f}) | "
+                f"{holdout.wall / plain.wall:.2f} ({holdout.cpu / plain.cpu:.2f}) |"
+            )
+    print("\nPeak resident memory, MiB (largest over the passes):\n")
+    print(f"| N | holdout | holdout, {unused} unused | bdd | bdd, {unused} unused | plain |")
+    print("|---|---|---|---|---|---|")
+    for size in sizes:
+        got = results[size]
+        peaks = [
+            got[Variant(way, count)].peak
+            for way, count in (("holdout", 0), ("holdout", unused), ("bdd", 0), ("bdd", unused))
+        ]
+        cells = " | ".join(f"{peak:.0f}" for peak in [*peaks, got[Variant("plain", 0)].peak])
+        print(f"| {size:,} | {cells} |")
+    if len(sizes) < 2:
+        return
+    # Linear growth means a constant cost per added scenario: the slope between two sizes,
+    # which leaves out the fixed start-up cost that dominates t/N at small N.
+    spans = list(itertools.pairwise(sizes))
+    print("\nCPU milliseconds per added scenario, between sizes (equal slopes: linear growth):\n")
+    print("| variant | " + " | ".join(f"{a:,} to {b:,}" for a, b in spans) + " | last/first |")
+    print("|---|" + "---|" * (len(spans) + 1))
+    for variant in results[sizes[0]]:
+        slopes = [
+            (results[b][variant].cpu - results[a][variant].cpu) / (b - a) * 1000 for a, b in spans
+        ]
+        cells = " | ".join(f"{slope:.2f}" for slope in slopes)
+        print(
+            f"| {variant.way}, {variant.unused} unused | {cells} | {slopes[-1] / slopes[0]:.2f} |"
+        )
 
 
 def main() -> None:
@@ -118,28 +242,24 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[200, 2000, 10000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--unused", type=int, default=300)
+    parser.add_argument("--workdir", type=Path, default=None, help="build and keep projects here")
     options = parser.parse_args()
-    ways = ("holdout", "bdd", "plain")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, Python {platform.python_version()}")
-    print()
-    print("| N | unused defs | holdout s | pytest-bdd s | plain s | holdout/bdd | holdout/plain |")
-    print("|---|---|---|---|---|---|---|")
+    variants = [
+        Variant("holdout", 0),
+        Variant("holdout", options.unused),
+        Variant("bdd", 0),
+        Variant("bdd", options.unused),
+        Variant("plain", 0),  # no step definitions to leave unused
+    ]
+    print(f"machine: {machine()}")
+    print(f"command: python benchmarks/bench_collect.py {' '.join(sys.argv[1:])}".rstrip())
+    results: dict[int, dict[Variant, Sample]] = {}
     with tempfile.TemporaryDirectory() as tmp:
+        workdir = options.workdir or Path(tmp)
         for size in options.sizes:
-            for unused in (0, options.unused):
-                roots = {way: Path(tmp) / f"{way}-{size}-{unused}" for way in ways}
-                envs = {way: make_project(roots[way], way, size, unused) for way in ways}
-                times: dict[str, list[float]] = {way: [] for way in ways}
-                for _ in range(options.repeat):  # interleaved, so drift hits every way alike
-                    for way in ways:
-                        times[way].append(run_once(roots[way], way, envs[way]))
-                median = {way: statistics.median(values) for way, values in times.items()}
-                print(
-                    f"| {size} | {unused} | {median['holdout']:.2f} | {median['bdd']:.2f} | "
-                    f"{median['plain']:.2f} | {median['holdout'] / median['bdd']:.2f} | "
-                    f"{median['holdout'] / median['plain']:.2f} |",
-                    flush=True,
-                )
+            results[size] = measure(workdir, size, variants, options.repeat)
+            print(f"N = {size:,}: measured", file=sys.stderr, flush=True)
+    print_tables(results, options.unused)
 
 
 if __name__ == "__main__":
