@@ -19,6 +19,7 @@ import logging
 import os
 import platform
 import tempfile
+import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -155,16 +156,22 @@ def measure(name: str, target: Callable, clients: int, pairs: int) -> Result:
 
 def report(results: list[Result], pairs: int) -> str:
     by_key = {(result.target, result.clients): result for result in results}
-    lines = [
-        HEADING,
-        "",
+    method = textwrap.fill(
         f"`python benchmarks/bench_twins.py`, one run on {platform.python_implementation()} "
         f"{platform.python_version()}, {os.cpu_count()} CPUs. Each client thread holds one "
         f"connection and repeats a write then a read, {pairs} pairs after {WARMUP} warm-up pairs: "
         "the Slack twin chat.postMessage then conversations.history (limit 10), moto's "
         "ThreadedMotoServer SQS SendMessage then ReceiveMessage, both through the same plain HTTP "
         "client and both in the benchmark's process. The Slack clients share one channel; the "
-        "moto clients have a queue each (moto fails requests on a shared queue).",
+        "moto clients have a queue each (moto fails requests on a shared queue). moto's server "
+        "closes the connection after every response, and received messages stay in the queue "
+        "(they are not deleted), as in a plain send-and-receive loop.",
+        width=100,
+    )
+    lines = [
+        HEADING,
+        "",
+        method,
         "",
         "| Server | Clients | Requests/s | p50 ms | p99 ms | Errors |",
         "|---|---|---|---|---|---|",
@@ -175,13 +182,15 @@ def report(results: list[Result], pairs: int) -> str:
             f"{result.percentile(0.50) * 1000:.2f} | {result.percentile(0.99) * 1000:.2f} | "
             f"{result.errors} |"
         )
-    lines += ["", "Ratios (Slack twin / moto, same run):", ""]
+    lines += ["", "Ratios, same run:", ""]
     for clients in sorted({result.clients for result in results}):
         twin, moto = by_key[("Slack twin", clients)], by_key[("moto SQS", clients)]
-        lines.append(
-            f"- {clients} client(s): throughput x{twin.throughput / moto.throughput:.1f}, "
-            f"p99 x{twin.percentile(0.99) / moto.percentile(0.99):.2f}"
+        ratio = (
+            f"- {clients} client(s): the twin's throughput is "
+            f"{twin.throughput / moto.throughput:.0f} times moto's; moto's p99 is "
+            f"{moto.percentile(0.99) / twin.percentile(0.99):.0f} times the twin's"
         )
+        lines.append(textwrap.fill(ratio, width=100, subsequent_indent="  "))
     four = by_key.get(("Slack twin", 4))
     if four is not None:
         verdict = "met" if four.percentile(0.99) < 0.010 else "NOT met"
