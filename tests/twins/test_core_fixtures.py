@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +86,11 @@ def test_the_holdout_seed_and_chaos_fixtures_are_honoured(pytester: pytest.Pytes
     )
 
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
+
+
+def test_the_documented_pytest_example_passes(pytester: pytest.Pytester):
+    docs = Path(__file__).resolve().parents[2] / "docs" / "twins.md"
+    section = docs.read_text().split("## In a pytest suite", 1)[1]
+    pytester.makepyfile(test_documented=section.split("```python\n", 1)[1].split("```", 1)[0])
+
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
