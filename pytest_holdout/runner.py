@@ -1,9 +1,10 @@
 """Run one scenario's steps, in order, against their definitions.
 
 Arguments of a step function are filled, by name, from the step's parsed arguments, then
-``datatable`` and ``docstring``, then values earlier steps published with ``target_fixture``, then
-any pytest fixture. The runner records what happened to each step in the trial's secret detail and
-remembers the first step that did not pass, so the public report can name it by index and kind.
+``datatable`` and ``docstring``, then values earlier steps published with ``target_fixture`` (and
+fixtures already fetched in this trial), then any pytest fixture. The runner records what
+happened to each step in the trial's secret detail and remembers the first step that did not
+pass, so the public report can name it by index and kind.
 """
 
 from __future__ import annotations
@@ -87,7 +88,9 @@ def _step_arguments(
         elif name in published:
             kwargs[name] = published[name]
         elif not has_default:
-            kwargs[name] = request.getfixturevalue(name)
+            # Remembered for the rest of the trial: a fixture's value does not change within a
+            # test, and asking pytest again for every step is a measurable share of a run.
+            kwargs[name] = published[name] = request.getfixturevalue(name)
     return kwargs
 
 
