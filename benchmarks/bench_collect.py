@@ -13,9 +13,13 @@ N passed tests. Bytecode is cached (in the work directory), as on a user's secon
 
     python benchmarks/bench_collect.py [--sizes 200 2000 10000] [--repeat 3] [--workdir DIR]
 
-``--workdir`` builds the projects in DIR and keeps them, to profile one by hand (a holdout
-project needs the ``HOLDOUT_IDENTITY`` written to its ``identity.txt``). Needs the ``bench``
-extra (pytest-bdd). Prints Markdown tables for docs/performance.md.
+``--workdir`` builds the projects in DIR and keeps them, to profile one by hand as measured
+here: in the project, with ``PYTHONPYCACHEPREFIX=DIR/pycache``, no ``PYTHONDONTWRITEBYTECODE``,
+and for a holdout project ``HOLDOUT_IDENTITY`` set to the content of its ``identity.txt``::
+
+    python -m cProfile -o holdout.prof -m pytest -q -p no:cacheprovider --holdout
+
+Needs the ``bench`` extra (pytest-bdd). Prints Markdown tables for docs/performance.md.
 """
 
 from __future__ import annotations
