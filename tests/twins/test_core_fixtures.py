@@ -94,3 +94,28 @@ def test_the_documented_pytest_example_passes(pytester: pytest.Pytester):
     pytester.makepyfile(test_documented=section.split("```python\n", 1)[1].split("```", 1)[0])
 
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_each_xdist_worker_runs_its_own_twins_once(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        test_workers="""
+        import os
+
+        import pytest
+
+        @pytest.mark.parametrize("n", range(6))
+        def test_record(twin, n):
+            with open(f"seen-{n}", "w") as file:
+                file.write(f"{os.getpid()} {twin('slack').port}")
+        """
+    )
+
+    pytester.runpytest("-p", "no:cacheprovider", "-n", "2").assert_outcomes(passed=6)
+
+    seen = [tuple((pytester.path / f"seen-{n}").read_text().split()) for n in range(6)]
+    ports_by_worker: dict[str, set[str]] = {}
+    for pid, port in seen:
+        ports_by_worker.setdefault(pid, set()).add(port)
+    assert len(ports_by_worker) == 2
+    assert all(len(ports) == 1 for ports in ports_by_worker.values())
+    assert len({port for ports in ports_by_worker.values() for port in ports}) == 2
