@@ -71,7 +71,7 @@ def serve_command(args: argparse.Namespace) -> int:
     try:
         running.extend(_start(args))
         for twin in running:
-            print(f"{twin.name} {twin.base_url} {twin.token}", flush=True)
+            print(f"{twin.name} {twin.base_url} {twin.serve_credentials()}", flush=True)
         while not stop.wait(0.5):
             pass
         return 0

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from holdout_twins import TWINS
 
 MODULE = [sys.executable, "-m", "holdout_twins.cli", "serve"]
 HOLDOUT = Path(sys.executable).with_name("holdout")
@@ -147,6 +148,18 @@ def test_port_base_puts_twins_on_consecutive_ports_from_the_holdout_command():
     running = start([str(HOLDOUT), "twin", "serve", "slack", "--port-base", str(base)], 1)
 
     assert running.twins["slack"][0] == f"http://127.0.0.1:{base}"
+    assert stop(running) == 0
+
+
+def test_every_registered_twin_is_served_on_consecutive_ports():
+    base = free_port()
+
+    running = start([*MODULE, *TWINS, "--port-base", str(base)], expected=len(TWINS))
+
+    assert [url for url, _ in running.twins.values()] == [
+        f"http://127.0.0.1:{base + offset}" for offset in range(len(TWINS))
+    ]
+    assert list(running.twins) == list(TWINS)
     assert stop(running) == 0
 
 

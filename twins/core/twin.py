@@ -105,6 +105,11 @@ class Twin:
         body = {"error": error.code, "message": error.message, **error.extra}
         return json_response(body, error.status, error.headers)
 
+    def serve_credentials(self) -> str:
+        """What ``holdout twin serve`` prints for a client to authenticate with: ``self.token``
+        by default; a twin whose service wants more (basic auth's ``email:token``) says so."""
+        return self.token
+
     def rate_limit_headers(self, status: LimitStatus) -> dict[str, str]:
         """The service's own rate-limit headers for a call under a limit (``Retry-After`` is
         added by the core on 429). None by default."""
