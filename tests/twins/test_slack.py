@@ -130,6 +130,20 @@ def test_a_channel_is_created_and_people_are_invited(client):
     )
 
 
+def test_force_invites_the_valid_users_despite_bad_ones(client):
+    channel = client.conversations_create(name="forced")["channel"]["id"]
+    mixed = [ALICE, "U0NOBODY01", "U0BOT00001", BOB]
+
+    refused = slack_error(client.conversations_invite, channel=channel, users=mixed)
+    client.conversations_invite(channel=channel, users=mixed, force=True)
+
+    assert refused == "user_not_found"
+    assert client.conversations_members(channel=channel)["members"] == ["U0BOT00001", ALICE, BOB]
+    assert slack_error(client.conversations_invite, channel=channel, users=[ALICE], force=True) == (
+        "already_in_channel"
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "error"),
     [

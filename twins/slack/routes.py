@@ -350,18 +350,32 @@ def conversations_invite(twin: SlackTwin, request: Request) -> dict[str, Any]:
         raise slack_error("is_archived")
     if request.principal not in conversation.members:
         raise slack_error("not_in_channel")
-    invited = _id_list(request.params(), "users")
+    params = request.params()
+    invited = list(dict.fromkeys(_id_list(params, "users")))
     if not invited:
         raise slack_error("no_user")
-    for user in invited:
-        if user not in twin.state.users or twin.state.users[user].deleted:
-            raise slack_error("user_not_found")
-        if user == request.principal:
-            raise slack_error("cant_invite_self")
-        if user in conversation.members:
-            raise slack_error("already_in_channel")
-    conversation.members.extend(dict.fromkeys(invited))
+    problems = {
+        user: _invite_problem(twin, conversation, request.principal, user) for user in invited
+    }
+    valid = [user for user in invited if problems[user] is None]
+    first_problem = next((problem for problem in problems.values() if problem), None)
+    # Without force one bad id refuses the call; with force the valid ones are still invited.
+    if first_problem and (not _flag(params, "force") or not valid):
+        raise slack_error(first_problem)
+    conversation.members.extend(valid)
     return {"ok": True, "channel": conversation.to_api(request.principal)}
+
+
+def _invite_problem(
+    twin: SlackTwin, conversation: Conversation, inviter: str, user: str
+) -> str | None:
+    if user not in twin.state.users or twin.state.users[user].deleted:
+        return "user_not_found"
+    if user == inviter:
+        return "cant_invite_self"
+    if user in conversation.members:
+        return "already_in_channel"
+    return None
 
 
 @method("conversations.members")
