@@ -18,6 +18,7 @@ from holdout_twins.core import (
     Router,
     ServiceError,
     Twin,
+    control_body,
     json_response,
     page,
     sse_event,
@@ -28,6 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 API_SPECS = REPO.parent / "shared" / "api-specs"
 
 notes_router = Router()
+notes_control = Router()
 
 
 class NotesTwin(Twin):
@@ -35,6 +37,7 @@ class NotesTwin(Twin):
 
     name = "notes"
     router = notes_router
+    control_router = notes_control
     max_body = 64 * 1024
 
     def build_state(self, seed_data: dict[str, Any]) -> dict[str, Any]:
@@ -43,6 +46,13 @@ class NotesTwin(Twin):
     def error_response(self, error: ServiceError) -> Response:
         status = 404 if error.code == Generic.NOT_FOUND else error.status
         return json_response({"problem": error.code}, status, error.headers)
+
+
+@notes_control.post("/_twin/notes/pin", name="pin")
+def pin_note(twin: NotesTwin, request: Request) -> dict[str, Any]:
+    """A twin-specific control route: no token, JSON whatever the content type."""
+    twin.state["pinned"] = control_body(request).get("id")
+    return {"pinned": twin.state["pinned"]}
 
 
 @notes_router.post("/notes", name="notes.create")

@@ -125,3 +125,12 @@ def test_an_unknown_control_path_is_a_plain_404(notes, send):
     missing = control(send, notes, "GET", "nothing-here")
 
     assert (missing.status, missing.json()["error"]) == (404, "not_found")
+
+
+def test_a_twin_adds_its_own_control_routes(notes, send):
+    pinned = control(send, notes, "POST", "notes/pin", {"id": "N0"})
+
+    assert pinned.json() == {"pinned": "N0"}
+    assert notes.state["pinned"] == "N0"
+    assert control(send, notes, "GET", "notes/pin").status == 405
+    assert control(send, notes, "GET", "journal").status == 200  # the core's routes come first

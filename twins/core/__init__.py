@@ -8,6 +8,7 @@ the ``/_twin/`` control endpoint) comes from here.
 from __future__ import annotations
 
 from holdout_twins.core.clock import DEFAULT_EPOCH, Clock
+from holdout_twins.core.control import control_body
 from holdout_twins.core.errors import Generic, ServiceError
 from holdout_twins.core.faults import Fault, Faults
 from holdout_twins.core.http import (
@@ -55,6 +56,7 @@ __all__ = [
     "ServiceError",
     "Snapshot",
     "Twin",
+    "control_body",
     "decode_cursor",
     "encode_cursor",
     "json_response",

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from holdout_twins.core.errors import ServiceError
+from holdout_twins.core.errors import Generic, ServiceError
 from holdout_twins.core.http import Request, Response, json_response
-from holdout_twins.core.router import Router
+from holdout_twins.core.router import Route, Router
 
 if TYPE_CHECKING:
     from holdout_twins.core.twin import Twin
@@ -19,16 +19,30 @@ control = Router()
 
 
 def handle_control(twin: Twin, request: Request) -> Response:
-    """Route a ``/_twin/...`` request. Errors are plain JSON ``{"error": ..., "message": ...}``."""
+    """Route a ``/_twin/...`` request to the core's routes, then to the twin's own
+    ``control_router``, under the twin's lock. Errors are plain JSON ``{"error": ..., "message":
+    ...}``."""
     try:
-        route, request.path_params = control.resolve(request.method, request.path)
-        return json_response(route.handler(twin, request))
+        route, request.path_params = _resolve(twin, request)
+        with twin.lock:
+            return json_response(route.handler(twin, request))
     except ServiceError as error:
         return json_response({"error": error.code, "message": error.message}, error.status)
 
 
-def _body(request: Request) -> dict[str, Any]:
-    """The JSON body, whatever the content type says (``curl --data`` says it is a form)."""
+def _resolve(twin: Twin, request: Request) -> tuple[Route, dict[str, Any]]:
+    try:
+        return control.resolve(request.method, request.path)
+    except ServiceError as error:
+        if error.code != Generic.NOT_FOUND or twin.control_router is None:
+            raise
+        return twin.control_router.resolve(request.method, request.path)
+
+
+def control_body(request: Request) -> dict[str, Any]:
+    """The JSON body of a control request, whatever the content type says (``curl --data``
+    says it is a form). Malformed JSON is ``ServiceError(400, "invalid_json")``, JSON that is not
+    an object ``ServiceError(400, "invalid_body")``."""
     data = request.json() if request.body.strip() else {}
     if not isinstance(data, dict):
         raise ServiceError(400, "invalid_body", "the body must be a JSON object")
@@ -60,7 +74,7 @@ def describe(twin: Twin, request: Request) -> dict[str, Any]:
 @control.post("/_twin/reset", name="reset")
 def reset(twin: Twin, request: Request) -> dict[str, Any]:
     """``{"seed": 7}`` resets under seed 7; an empty body keeps the current seed."""
-    seed = _body(request).get("seed")
+    seed = control_body(request).get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise ServiceError(400, "invalid_body", "'seed' must be an integer")
     twin.reset(seed)
@@ -107,7 +121,7 @@ def faults(twin: Twin, request: Request) -> dict[str, Any]:
 def add_fault(twin: Twin, request: Request) -> dict[str, Any]:
     """A rule (``{"operation": ..., "status": 500, "times": 1}``, the arguments of
     ``Faults.add``) or random chaos (``{"chaos": 0.1}``)."""
-    data = _body(request)
+    data = control_body(request)
     if "chaos" in data:
         arguments: Any = (twin.faults.chaos, {"rate": _number(data, "chaos")})
     else:
@@ -138,7 +152,7 @@ def clock(twin: Twin, request: Request) -> dict[str, Any]:
 @control.post("/_twin/clock", name="move_clock")
 def move_clock(twin: Twin, request: Request) -> dict[str, Any]:
     """``{"advance": 3600}`` moves the clock an hour on; ``{"set": 1767225600}`` sets it."""
-    data = _body(request)
+    data = control_body(request)
     try:
         if "advance" in data:
             twin.clock.advance(_number(data, "advance"))
@@ -166,7 +180,7 @@ def rate_limits(twin: Twin, request: Request) -> dict[str, Any]:
 def set_rate_limit(twin: Twin, request: Request) -> dict[str, Any]:
     """``{"defaults": true}`` enforces the service's limits; ``{"operation": "chat.postMessage",
     "requests": 2, "per": 1}`` sets one."""
-    data = _body(request)
+    data = control_body(request)
     if data.get("defaults") is True:
         twin.rate_limits.enforce_defaults()
     else:

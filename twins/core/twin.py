@@ -60,6 +60,8 @@ class Twin:
     seed_path: ClassVar[Path | None] = None  # YAML or JSON seed data, usually next to the module
     max_body: ClassVar[int] = 1024 * 1024  # bytes; a larger request body is answered with 413
     default_rate_limits: ClassVar[Mapping[str, RateLimit]] = {}  # the service's documented limits
+    # Extra control routes under /_twin/ (scripting a model's replies, ...), tried after the core's.
+    control_router: ClassVar[Router | None] = None
 
     def __init__(self, seed: int = 0, seed_data: Mapping[str, Any] | None = None) -> None:
         if seed_data is None:
