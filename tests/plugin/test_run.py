@@ -291,3 +291,14 @@ def test_xdist_gives_the_same_outcomes(project: HoldoutProject) -> None:
         return {line for line in result.stdout.lines if line.startswith(("PASSED", "FAILED"))}
 
     assert outcomes(serial) == outcomes(parallel)
+
+
+@pytest.mark.parametrize("flag", ["--pdb", "--trace", "--debug"])
+def test_flags_that_would_show_locals_are_refused_unless_disclosure_is_full(
+    project: HoldoutProject, flag: str
+) -> None:
+    project.steps(CALCULATOR_STEPS)
+    project.add(FEATURE)
+    refused = project.run(flag)
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stderr.fnmatch_lines([f"*{flag} would show holdout scenario content*"])
