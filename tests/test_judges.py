@@ -8,8 +8,8 @@ from typing import Any
 
 import pyrage
 import pytest
-from holdout_twins.anthropic import AnthropicTwin, Reply, tool_use
 
+from holdout_twins.anthropic import AnthropicTwin, Reply, tool_use
 from pytest_holdout.judges import (
     SYSTEM,
     VERDICT_TOOL,

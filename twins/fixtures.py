@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from holdout_twins import twin_class
 from holdout_twins.core import Twin
 

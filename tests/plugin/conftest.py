@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pyrage
 import pytest
+
 from holdout_project import HoldoutProject
 
 

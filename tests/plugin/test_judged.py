@@ -6,8 +6,10 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from holdout_project import HoldoutProject
+
 from holdout_twins.anthropic import AnthropicTwin, tool_use
+
+from holdout_project import HoldoutProject
 
 STEPS = """
 import json

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from holdout_project import CANARY, HoldoutProject
 
 # The step definitions hold no secret themselves: every canary they print, log, raise or assert on

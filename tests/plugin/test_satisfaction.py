@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
 from holdout_project import HoldoutProject
 
 # A scenario whose outcome depends on the trial's seed, so that trials differ but replay exactly.

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pyrage
 import pytest
-from holdout_project import HoldoutProject
 
 from pytest_holdout import keys, manifest
 from pytest_holdout.store import Store
+
+from holdout_project import HoldoutProject
 
 STEPS = """
 @given("a step that passes")

@@ -15,6 +15,7 @@ import pydantic
 import pytest
 from anthropic.types import Message, MessageTokensCount, ModelInfo, RawMessageStreamEvent
 from anthropic.types.shared.error_response import ErrorResponse
+
 from holdout_twins.anthropic import AnthropicTwin, Reply, tool_use
 
 MODEL = "claude-sonnet-4-6"

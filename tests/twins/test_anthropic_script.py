@@ -7,6 +7,7 @@ from typing import Any
 
 import anthropic
 import pytest
+
 from holdout_twins.anthropic import AnthropicTwin, Reply, Script, ScriptError, text, tool_use
 
 MODEL = "claude-sonnet-4-6"

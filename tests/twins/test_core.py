@@ -8,6 +8,7 @@ import socket
 from pathlib import Path
 
 import pytest
+
 from holdout_twins import UnknownTwin, twin_class
 from holdout_twins.core import (
     DEFAULT_EPOCH,

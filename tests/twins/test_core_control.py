@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from holdout_twins.core import DEFAULT_EPOCH
 
 

@@ -6,6 +6,7 @@ import http.client
 import time
 
 import pytest
+
 from holdout_twins.core import Faults, RateLimit, RateLimits
 
 

@@ -9,9 +9,10 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from holdout_twins.jira import JiraTwin
 from jira import JIRA, Issue, resilientsession
 from jira.exceptions import JIRAError
+
+from holdout_twins.jira import JiraTwin
 
 REPO = Path(__file__).resolve().parents[2]
 ADMIN, ALICE, BOB = (

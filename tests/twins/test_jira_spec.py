@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from holdout_twins.jira import JiraTwin
 from openapi_schema_validator import OAS30Validator
+
+from holdout_twins.jira import JiraTwin
 
 API_SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "api-specs"
 SPEC_FILE = API_SPECS / "jira-platform-openapi-v3.json"

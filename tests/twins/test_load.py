@@ -8,9 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlencode
 
+from slack_sdk import WebClient
+
 from holdout_twins.core import Twin, load_seed
 from holdout_twins.slack import SlackTwin
-from slack_sdk import WebClient
 
 THREADS, WRITES = 8, 500
 API, GENERAL, SHARED = "/api", "C0GENERAL1", "C0SHARED01"

@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from holdout_twins.okta import OktaTwin
 from okta.client import Client as OktaClient
 from okta.errors.okta_api_error import OktaAPIError
 from okta.exceptions import OktaAPIException
 from okta.models import AddGroupRequest, CreateUserRequest, UpdateUserRequest
 from okta.pagination import PaginationHelper, paginate_all
+
+from holdout_twins.okta import OktaTwin
 
 pytestmark = pytest.mark.anyio
 

@@ -6,6 +6,7 @@ import http.client
 from typing import Any
 
 import pytest
+
 from holdout_twins.okta import OktaTwin
 
 USERS = "/api/v1/users"

@@ -15,6 +15,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+
 from holdout_twins.okta import OktaTwin
 
 SPEC_FILE = "okta-management-openapi.yaml"

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from holdout_twins import TWINS
 
 MODULE = [sys.executable, "-m", "holdout_twins.cli", "serve"]
@@ -164,9 +165,10 @@ def test_every_registered_twin_is_served_on_consecutive_ports():
 
 
 def test_seed_data_can_come_from_a_file(tmp_path: Path):
+    from slack_sdk import WebClient
+
     from holdout_twins.core import load_seed
     from holdout_twins.slack import SlackTwin
-    from slack_sdk import WebClient
 
     seed = load_seed(SlackTwin.seed_path)
     seed["channels"].append({"id": "C0FROMFILE", "name": "from-file", "members": []})

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from holdout_twins.core import load_seed
-from holdout_twins.slack import SlackTwin
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RateLimitErrorRetryHandler
@@ -14,6 +12,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+
+from holdout_twins.core import load_seed
+from holdout_twins.slack import SlackTwin
 
 REPO = Path(__file__).resolve().parents[2]
 # slack_sdk warns when a post has no text; some tests leave it out on purpose.
