@@ -69,8 +69,8 @@ class AnthropicTwin(Twin):
                 for fields in seed_data.get("models", [])
             ]
             default = Reply.of(seed_data.get("default_reply", "OK"))
-        except (TypeError, ValueError, ScriptError) as error:
-            raise SeedError(f"anthropic seed data: missing or wrong field ({error})") from None
+        except ScriptError as error:  # the core turns the other errors into a SeedError
+            raise SeedError(f"anthropic seed data: {error}") from None
         return Account(Script(default), models)
 
     @property

@@ -20,7 +20,7 @@ from holdout_twins.core.ids import ALNUM, IdSource
 from holdout_twins.core.journal import Entry, Journal
 from holdout_twins.core.ratelimit import LimitStatus, RateLimit, RateLimits
 from holdout_twins.core.router import Router, as_response
-from holdout_twins.core.seed import load_seed
+from holdout_twins.core.seed import SeedError, load_seed
 from holdout_twins.core.server import HOST, ServerThread
 
 CONTROL_PREFIX = "/_twin/"
@@ -139,8 +139,16 @@ class Twin:
             self.rate_limits.reset()
             self._snapshots.clear()
             self.tokens: dict[str, Any] = {}
-            self.state = self.build_state(copy.deepcopy(self.seed_data))
+            self.state = self._build_state()
             self.token = self.issue_token(self.default_principal())
+
+    def _build_state(self) -> Any:
+        """``build_state`` on a private copy of the seed data; a seed that does not fit the
+        service's model is one ``SeedError`` naming the twin, whatever the twin's code raised."""
+        try:
+            return self.build_state(copy.deepcopy(self.seed_data))
+        except (KeyError, TypeError, ValueError, StopIteration) as error:
+            raise SeedError(f"{self.name} seed data: missing or wrong field ({error!r})") from None
 
     def snapshot(self) -> Snapshot:
         """A copy of the state, tokens, ids and time, for ``restore`` (journal and faults are

@@ -14,7 +14,6 @@ from holdout_twins.core import (
     RateLimit,
     Request,
     Response,
-    SeedError,
     ServiceError,
     Twin,
     json_response,
@@ -70,12 +69,6 @@ class JiraTwin(Twin):
 
     # --- state ------------------------------------------------------------------------------------
     def build_state(self, seed_data: dict[str, Any]) -> Site:
-        try:
-            return self._site(seed_data)
-        except (KeyError, TypeError, ValueError, StopIteration) as error:
-            raise SeedError(f"jira seed data: missing or wrong field ({error!r})") from None
-
-    def _site(self, seed_data: dict[str, Any]) -> Site:
         info = seed_data["site"]
         site = Site(
             info["title"],

@@ -15,7 +15,6 @@ from holdout_twins.core import (
     RateLimit,
     Request,
     Response,
-    SeedError,
     ServiceError,
     Twin,
     json_response,
@@ -97,12 +96,6 @@ class OktaTwin(Twin):
 
     # --- state ------------------------------------------------------------------------------------
     def build_state(self, seed_data: dict[str, Any]) -> Org:
-        try:
-            return self._org(seed_data)
-        except (KeyError, TypeError, ValueError) as error:
-            raise SeedError(f"okta seed data: missing or wrong field ({error})") from None
-
-    def _org(self, seed_data: dict[str, Any]) -> Org:
         admin = seed_data["admin"]
         org = Org(seed_data["org"]["name"], admin["id"], seed_data["org"]["user_type"])
         self.new_group(org, EVERYONE, "All users in your organization").type = "BUILT_IN"

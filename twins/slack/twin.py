@@ -11,7 +11,6 @@ from holdout_twins.core import (
     RateLimit,
     Request,
     Response,
-    SeedError,
     ServiceError,
     Twin,
     json_response,
@@ -70,12 +69,6 @@ class SlackTwin(Twin):
     state: Workspace
 
     def build_state(self, seed_data: dict[str, Any]) -> Workspace:
-        try:
-            return self._workspace(seed_data)
-        except (KeyError, TypeError, ValueError) as error:
-            raise SeedError(f"slack seed data: missing or wrong field ({error})") from None
-
-    def _workspace(self, seed_data: dict[str, Any]) -> Workspace:
         now = int(self.clock.now())
         bot = seed_data["bot"]
         workspace = Workspace(Team(**seed_data["team"]), bot["user"], bot["bot_id"])
