@@ -33,7 +33,7 @@ class TrialOutcome:
         return self.item_id.rsplit("-", 1)[0]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(self.__dict__)  # every field is a scalar; asdict's deep copy is measurable
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrialOutcome:
