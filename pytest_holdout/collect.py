@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pytest_holdout.session import HoldoutRun
 
 RUN_KEY = pytest.StashKey["HoldoutRun"]()
+_FIXTURES_KEY = pytest.StashKey[Any]()
 
 
 class HoldoutStore(pytest.Directory):
@@ -94,7 +95,12 @@ class HoldoutScenario(pytest.Function):
     ) -> HoldoutScenario:
         item_id = scenario.item_id if scenario else item_id
         name = item_id if run.trials == 1 else f"{item_id}[t{trial}]"
-        item = cls.from_parent(parent, name=name, callobj=_scenario_placeholder)
+        # Every holdout item has the same function and sits in the same folder, so it sees the
+        # same fixtures: work them out for the first item only (a measurable share of collection).
+        shared = parent.parent.stash.get(_FIXTURES_KEY, None)
+        item = cls.from_parent(parent, name=name, callobj=_scenario_placeholder, fixtureinfo=shared)
+        if shared is None:
+            parent.parent.stash[_FIXTURES_KEY] = item._fixtureinfo
         item.feature, item.scenario, item.trial, item.item_id = feature, scenario, trial, item_id
         item.skip_reason = item.broken = ""
         item.failure: StepFailure | None = None
