@@ -38,34 +38,44 @@ class HoldoutStore(pytest.Directory):
 
 
 class HoldoutFile(pytest.File):
-    """One age file. Decrypts and parses in memory, in the process that collects it."""
+    """One age file, and the items of its scenarios.
+
+    Where the number of scenarios is known without reading the file (the signed manifest says it,
+    or, under xdist, the controller told the workers), the items are made without decrypting and
+    each is filled in just before it runs (``HoldoutScenario.load``): a worker decrypts only the
+    files whose scenarios it runs. Otherwise the file is decrypted and parsed here, in memory.
+    """
 
     def collect(self) -> Iterable[pytest.Item]:
         run = holdout_run(self.config)
         file_id = self.path.name.removesuffix(".age")
         if not run.can_decrypt:
-            yield from self._placeholders(file_id, run, skip=run.no_key_reason)
+            yield from self._items(file_id, run, skip=run.no_key_reason)
+            return
+        if run.counts is not None:
+            yield from self._items(file_id, run, lazy=True)
             return
         try:
             feature = run.load_feature(file_id)
         except HoldoutError as exc:
-            yield from self._placeholders(file_id, run, broken=str(exc))
+            yield from self._items(file_id, run, broken=str(exc))
             return
         for scenario in feature.scenarios:
             for trial in range(1, run.trials + 1):
                 yield HoldoutScenario.create(self, run, feature, scenario, trial)
 
-    def _placeholders(
-        self, file_id: str, run: HoldoutRun, *, skip: str = "", broken: str = ""
+    def _items(
+        self, file_id: str, run: HoldoutRun, *, skip: str = "", broken: str = "", lazy: bool = False
     ) -> Iterator[pytest.Item]:
-        """Items standing for scenarios we cannot read: skipped without a key, failed when the
-        file is unreadable. The signed manifest, where there is one, says how many there are, so
-        deleting or spoiling a file costs as many failures as it had scenarios."""
+        """Items made without reading the file: to be loaded before they run, skipped without a
+        key, or failed when the file is unreadable. The signed manifest, where there is one, says
+        how many there are, so deleting or spoiling a file costs as many failures as it had
+        scenarios."""
         count = run.expected_items(file_id) or 1
         for index in range(1, count + 1):
             for trial in range(1, run.trials + 1):
                 item = HoldoutScenario.create(self, run, None, None, trial, f"{file_id}-{index}")
-                item.skip_reason, item.broken = skip, broken
+                item.skip_reason, item.broken, item.lazy = skip, broken, lazy
                 yield item
 
 
@@ -82,6 +92,7 @@ class HoldoutScenario(pytest.Function):
     item_id: str
     skip_reason: str
     broken: str
+    lazy: bool
 
     @classmethod
     def create(
@@ -103,21 +114,44 @@ class HoldoutScenario(pytest.Function):
             parent.parent.stash[_FIXTURES_KEY] = item._fixtureinfo
         item.feature, item.scenario, item.trial, item.item_id = feature, scenario, trial, item_id
         item.skip_reason = item.broken = ""
+        item.lazy = False
         item.failure: StepFailure | None = None
         item.unjudged = False
         item.detail: TrialDetail | None = None
         if scenario is not None:
-            # Marks are made here and added to own_markers directly, not through pytest.mark and
-            # add_marker(): pytest.mark would warn about (or, strict, refuse) an unregistered name,
-            # quoting the tag, and add_marker() puts the name in item.keywords, which every report
-            # carries (and xdist sends).
-            item.own_markers.extend(
-                Mark(tag, (), {}, _ispytest=True) for tag in sorted(scenario.tags)
-            )
+            item._mark_tags()
         return item
 
-    def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, self.name
+    def _mark_tags(self) -> None:
+        # Marks are made here and added to own_markers directly, not through pytest.mark and
+        # add_marker(): pytest.mark would warn about (or, strict, refuse) an unregistered name,
+        # quoting the tag, and add_marker() puts the name in item.keywords, which every report
+        # carries (and xdist sends).
+        assert self.scenario is not None
+        self.own_markers.extend(
+            Mark(tag, (), {}, _ispytest=True) for tag in sorted(self.scenario.tags)
+        )
+
+    def load(self, run: HoldoutRun) -> None:
+        """Fill in a lazily collected item before it runs (its tags become marks in time for
+        pytest's skip and xfail handling). An unreadable file makes it a failing item."""
+        if not self.lazy or self.scenario is not None or self.broken:
+            return
+        file_id, index = self.item_id.rsplit("-", 1)
+        try:
+            feature = run.feature(file_id)
+        except HoldoutError as exc:
+            self.broken = str(exc)
+            return
+        if int(index) > len(feature.scenarios):
+            self.broken = f"{file_id}: holds fewer scenarios than were counted"
+            return
+        self.feature, self.scenario = feature, feature.scenarios[int(index) - 1]
+        self._mark_tags()
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        # Line 0, never a scenario's line: a skip mark reports the item's location.
+        return self.path, 0, self.name
 
     def runtest(self) -> None:
         if self.skip_reason:

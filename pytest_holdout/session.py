@@ -99,6 +99,8 @@ class HoldoutRun:
         self.unlisted: list[str] = []
         if self.required:
             self._verify_manifest()
+        self._features: dict[str, Feature | HoldoutError] = {}
+        self.counts = self._known_counts(config)
 
         sealed = config.getoption("holdout_sealed_report")
         self.sealed_path = Path(sealed) if sealed else None
@@ -138,9 +140,50 @@ class HoldoutRun:
             return sorted(self.manifest.entries)
         return self.store.ids()
 
+    def _known_counts(self, config: pytest.Config) -> dict[str, int] | None:
+        """How many scenarios each file holds, where that is known without reading the files:
+        from the signed manifest, or (in an xdist worker) from the controller. Not with ``-m``,
+        which selects by tags and so must read every file at collection."""
+        if not self.can_decrypt or config.getoption("markexpr", ""):
+            return None
+        if self.manifest is not None:
+            return {file_id: entry.items for file_id, entry in self.manifest.entries.items()}
+        workerinput = getattr(config, "workerinput", {})
+        return workerinput.get("holdout_counts")
+
     def expected_items(self, file_id: str) -> int:
+        if self.counts is not None and file_id in self.counts:
+            return self.counts[file_id]
         entry = self.manifest.entries.get(file_id) if self.manifest is not None else None
         return entry.items if entry is not None else 0
+
+    def feature(self, file_id: str) -> Feature:
+        """``load_feature``, once per file per process (for lazily collected items)."""
+        if file_id not in self._features:
+            try:
+                self._features[file_id] = self.load_feature(file_id)
+            except HoldoutError as exc:
+                self._features[file_id] = exc
+        found = self._features[file_id]
+        if isinstance(found, HoldoutError):
+            raise found
+        return found
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """xdist, in the controller: tell each worker how many scenarios each file holds, so that
+        workers collect identical items without reading files (counts are not secret; the
+        controller reads each file once, in memory, to count)."""
+        if self.counts is None and self.can_decrypt and not self.config.getoption("markexpr", ""):
+            self.counts = {file_id: self._count(file_id) for file_id in self.file_ids()}
+        if self.counts is not None:
+            node.workerinput["holdout_counts"] = self.counts
+
+    def _count(self, file_id: str) -> int:
+        try:
+            return len(self.load_feature(file_id).scenarios)
+        except HoldoutError:
+            return 1  # the worker that runs it reports the error
 
     def load_feature(self, file_id: str) -> Feature:
         from pytest_holdout.parsing import parse_feature
@@ -322,6 +365,8 @@ class HoldoutRun:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
+        if isinstance(item, HoldoutScenario):
+            item.load(self)
         return (yield from self.isolation.phase(item, _is_holdout(item)))
 
     @pytest.hookimpl(wrapper=True)

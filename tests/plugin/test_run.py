@@ -303,3 +303,44 @@ def test_flags_that_would_show_locals_are_refused_unless_disclosure_is_full(
     refused = project.run(flag)
     assert refused.ret == pytest.ExitCode.USAGE_ERROR
     refused.stderr.fnmatch_lines([f"*{flag} would show holdout scenario content*"])
+
+
+DECRYPT_LOG = """
+import os
+import pytest_holdout.store as store
+
+_decrypt = store.decrypt
+
+def _logged(data, identities, name):
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "controller")
+    with open("decrypt.log", "a") as log:
+        log.write(f"{worker} {name}\\n")
+    return _decrypt(data, identities, name)
+
+store.decrypt = _logged
+"""
+
+
+def test_each_xdist_worker_decrypts_only_the_files_it_runs(
+    project: HoldoutProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)  # when this suite runs under xdist
+    project.steps(CALCULATOR_STEPS + DECRYPT_LOG)
+    file_ids = {project.add(FEATURE) for _ in range(6)}
+    result = project.run("-n", "2", "--dist", "loadfile", "-v", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=6, failed=6)
+    ran: dict[str, set[str]] = {}
+    for worker, file_id in re.findall(
+        r"\[(gw\d)\].* (?:PASSED|FAILED) scenarios_encrypted/(S-[0-9a-f]{12})\.age",
+        result.stdout.str(),
+    ):
+        ran.setdefault(worker, set()).add(file_id)
+    decrypted: dict[str, list[str]] = {}
+    for line in (project.pytester.path / "decrypt.log").read_text().splitlines():
+        process, file_id = line.split()
+        decrypted.setdefault(process, []).append(file_id)
+    # The controller reads each file once, to tell the workers how many scenarios it holds.
+    assert sorted(decrypted.pop("controller")) == sorted(file_ids)
+    assert set(ran) == {"gw0", "gw1"}
+    for worker, files in ran.items():
+        assert sorted(decrypted[worker]) == sorted(files)

@@ -90,3 +90,16 @@ def test_a_forged_manifest_is_refused(project: HoldoutProject) -> None:
     (project.store / "MANIFEST").write_text(text.replace(" 2\n", " 1\n", 1))
     result = project.run("--holdout-required")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_items_counted_from_the_manifest_still_honour_tags(project: HoldoutProject) -> None:
+    # Under --holdout-required the manifest gives the counts and files are read just before their
+    # scenarios run; a scenario's tags still become marks in time for pytest's skip handling.
+    project.steps(STEPS)
+    project.add(
+        "Feature: tagged\n  @skip\n  Scenario: later\n    Then a step that fails\n"
+        "  Scenario: now\n    Given a step that passes\n"
+    )
+    sign(project)
+    project.run("--holdout-required").assert_outcomes(passed=1, skipped=1)
+    project.run("--holdout-required", "-n", "2").assert_outcomes(passed=1, skipped=1)
