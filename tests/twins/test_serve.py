@@ -244,3 +244,23 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_the_jira_twin_prints_basic_auth_credentials_that_curl_can_use():
+    curl = shutil.which("curl")
+    if curl is None:
+        pytest.skip("curl is not installed")
+    running = start([*MODULE, "jira", "--port-base", str(free_port())], 1)
+    try:
+        url, credentials = running.twins["jira"]
+        assert ":" in credentials
+        myself = subprocess.run(
+            [curl, "-sf", "-u", credentials, f"{url}/rest/api/3/myself"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert myself.returncode == 0, myself.stderr
+        assert json.loads(myself.stdout)["emailAddress"] == credentials.split(":")[0]
+    finally:
+        stop(running)

@@ -193,6 +193,10 @@ class JiraTwin(Twin):
         token = token or self.token
         return self.state.users[self.tokens[token]].email, token
 
+    def serve_credentials(self) -> str:
+        """``email:token``, as ``curl -u`` and every basic-auth client take it."""
+        return ":".join(self.credentials())
+
     def authenticate(self, request: Request) -> str:
         """Basic auth with the account's email and an API token the twin issued to it."""
         scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
