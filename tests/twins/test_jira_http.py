@@ -170,6 +170,13 @@ def test_the_enhanced_search_returns_ids_only_unless_fields_are_asked_for(call: 
     assert "nextPageToken" not in rest.json()
 
 
+def test_a_repeated_fields_parameter_counts_every_value(call: Any):
+    # The jira library sends a list of fields on GET as a repeated parameter.
+    found = call("GET", "/rest/api/2/search?jql=key%3DTWIN-1&fields=summary&fields=status")
+
+    assert set(found.json()["issues"][0]["fields"]) == {"summary", "status"}
+
+
 def test_a_forged_next_page_token_is_a_400(call: Any):
     reply = call("GET", "/rest/api/3/search/jql?jql=project%3DTWIN&nextPageToken=garbage")
 

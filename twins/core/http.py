@@ -30,12 +30,13 @@ class Request:
 
     method: str
     path: str
-    query: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)  # a repeated parameter: its last value
     headers: Headers = field(default_factory=Headers)
     body: bytes = b""
     path_params: dict[str, Any] = field(default_factory=dict)
     principal: Any = None
     operation: str = ""  # the route's name, e.g. "chat.postMessage"; used by journal and limits
+    query_values: dict[str, list[str]] = field(default_factory=dict)  # every value, in order
     _data: Any = field(default=None, repr=False)
 
     @property

@@ -50,6 +50,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             method=self.command,
             path=unquote(target.path),
             query={key: values[-1] for key, values in pairs.items()},
+            query_values=pairs,
             headers=Headers(self.headers.items()),
             body=body,
         )

@@ -90,7 +90,8 @@ def requested_fields(value: Any, default: list[str] | None) -> list[str] | None:
     """The ``fields`` parameter: None means every field ("*all", "*navigable")."""
     if value in (None, "", []):
         return default
-    names = value.split(",") if isinstance(value, str) else [str(v) for v in value]
+    values = [value] if isinstance(value, str) else [str(v) for v in value]
+    names = [name for text in values for name in text.split(",")]
     names = [name.strip() for name in names if name.strip()]
     if any(name in ("*all", "*navigable") for name in names):
         return None
@@ -469,8 +470,11 @@ def delete_link(twin: JiraTwin, request: Request) -> Response:
 
 # --- search ---------------------------------------------------------------------------------------
 def _search_input(request: Request) -> dict[str, Any]:
-    """Search parameters from the query string (GET) or the JSON body (POST)."""
-    return body(request) if request.method == "POST" else dict(request.query)
+    """Search parameters from the query string (GET) or the JSON body (POST). A repeated
+    ``fields`` parameter (the ``jira`` library sends a list that way) counts every value."""
+    if request.method == "POST":
+        return body(request)
+    return {**request.query, "fields": request.query_values.get("fields")}
 
 
 def _parse(twin: JiraTwin, request: Request, text: Any) -> jql.Query:
