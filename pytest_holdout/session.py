@@ -25,8 +25,8 @@ from pytest_holdout.collect import RUN_KEY, HoldoutScenario, HoldoutStore
 from pytest_holdout.disclosure import WARNING, Disclosure, failure_line, refuse_unsafe_options
 from pytest_holdout.errors import HoldoutError
 from pytest_holdout.isolation import HoldoutIsolation
-from pytest_holdout.judges import JudgeRequest, JudgeSettings, ModelJudge, VerdictCache, transcript
-from pytest_holdout.model import Feature, Scenario
+from pytest_holdout.judging import Judging
+from pytest_holdout.model import Feature
 from pytest_holdout.outcomes import TrialDetail, TrialOutcome
 
 NO_KEY = "holdout scenarios need the keyholder's key: set HOLDOUT_IDENTITY or HOLDOUT_IDENTITY_FILE"
@@ -115,7 +115,7 @@ class HoldoutRun:
             self._import_steps(name) for name in _read_steps_setting(config.rootpath)
         ]
         self._registry: Any = None
-        self._model_judge: ModelJudge | None = None
+        self.judge = Judging(config, self.identities, self._known_recipients)
         self.file_errors: dict[str, str] = {}
         self.outcomes: list[TrialOutcome] = []
         self.ordinary_failures = 0
@@ -205,7 +205,7 @@ class HoldoutRun:
             self.file_errors[file_id] = getattr(exc, "detail", "")
             raise
 
-    # -- steps and judges --------------------------------------------------------------------
+    # -- steps --------------------------------------------------------------------
 
     def _import_steps(self, name: str) -> object:
         try:
@@ -232,57 +232,11 @@ class HoldoutRun:
             self._registry = StepRegistry.from_namespaces([*conftests, *self.step_modules])
         return self._registry
 
-    def _judge_settings(self) -> JudgeSettings:
-        def setting(name: str) -> str:
-            value = self.config.getoption(f"holdout_judge_{name}")
-            return str(value) if value is not None else self.config.getini(f"holdout_judge_{name}")
-
-        temperature = setting("temperature")
-        return JudgeSettings(
-            model=setting("model"),
-            votes=int(setting("votes")),
-            temperature=float(temperature) if temperature else None,
-        )
-
-    @property
-    def model_judge(self) -> ModelJudge:
-        if self._model_judge is None:
-            cache = None
-            if self.config.cache is not None and self.identities:
-                recipients = self.recipients or self._try_recipients()
-                cache = VerdictCache(
-                    self.config.cache.mkdir("holdout-verdicts"), recipients, self.identities
-                )
-            self._model_judge = ModelJudge(self._judge_settings(), cache)
-        return self._model_judge
-
-    def _try_recipients(self) -> list[Any]:
+    def _known_recipients(self) -> list[Any]:
         try:
-            return list(self.store.recipients())
+            return self.recipients or list(self.store.recipients())
         except HoldoutError:
             return []
-
-    def judge(
-        self,
-        scenario: Scenario,
-        index: int,
-        spec: Any,
-        evidence: Any,
-        detail: TrialDetail,
-        journals: dict[str, list[Any]],
-    ) -> bool | None:
-        """Judge a judged Then step: a plugin's ``pytest_holdout_judge`` first, else the model.
-        The verdict's reasons go to the sealed detail only."""
-        request = JudgeRequest(
-            criterion=scenario.steps[index - 1].text,
-            rubric=getattr(spec, "rubric", None),
-            transcript=transcript(detail, evidence, journals),
-        )
-        verdict = self.config.hook.pytest_holdout_judge(request=request, config=self.config)
-        if verdict is None:
-            verdict = self.model_judge(request)
-        detail.judge_reasons.extend(verdict.reasons)
-        return verdict.satisfied
 
     # -- trials ------------------------------------------------------------------------------
 

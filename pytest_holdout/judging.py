@@ -1,0 +1,74 @@
+"""Judging a ``@then.judged`` step inside a trial: settings from pytest's options, a plugin's
+``pytest_holdout_judge`` first, else the built-in model judge with its sealed verdict cache."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+
+from pytest_holdout.judges import JudgeRequest, JudgeSettings, ModelJudge, VerdictCache, transcript
+from pytest_holdout.model import Scenario
+from pytest_holdout.outcomes import TrialDetail
+
+
+def judge_settings(config: pytest.Config) -> JudgeSettings:
+    def setting(name: str) -> str:
+        value = config.getoption(f"holdout_judge_{name}")
+        return str(value) if value is not None else config.getini(f"holdout_judge_{name}")
+
+    temperature = setting("temperature")
+    return JudgeSettings(
+        model=setting("model"),
+        votes=int(setting("votes")),
+        temperature=float(temperature) if temperature else None,
+    )
+
+
+class Judging:
+    """The judge of one process. Recipients are fetched only if a verdict is ever cached."""
+
+    def __init__(
+        self,
+        config: pytest.Config,
+        identities: Sequence[Any],
+        recipients: Callable[[], Sequence[Any]],
+    ) -> None:
+        self.config = config
+        self.identities = list(identities)
+        self._recipients = recipients
+        self._model: ModelJudge | None = None
+
+    @property
+    def model(self) -> ModelJudge:
+        if self._model is None:
+            cache = None
+            if self.config.cache is not None and self.identities:
+                cache = VerdictCache(
+                    self.config.cache.mkdir("holdout-verdicts"), self._recipients(), self.identities
+                )
+            self._model = ModelJudge(judge_settings(self.config), cache)
+        return self._model
+
+    def __call__(
+        self,
+        scenario: Scenario,
+        index: int,
+        spec: Any,
+        evidence: Any,
+        detail: TrialDetail,
+        journals: dict[str, list[Any]],
+    ) -> bool | None:
+        """The verdict on step ``index`` (True, False, or None: unjudged). Its reasons go to the
+        sealed detail only."""
+        request = JudgeRequest(
+            criterion=scenario.steps[index - 1].text,
+            rubric=getattr(spec, "rubric", None),
+            transcript=transcript(detail, evidence, journals),
+        )
+        verdict = self.config.hook.pytest_holdout_judge(request=request, config=self.config)
+        if verdict is None:
+            verdict = self.model(request)
+        detail.judge_reasons.extend(verdict.reasons)
+        return verdict.satisfied
