@@ -1,0 +1,27 @@
+"""The shell example of docs/disclosure.md runs as written and shows what the page says."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def test_the_disclosure_example_runs_as_written(tmp_path: Path) -> None:
+    script = re.search(r"```sh\n(holdout init.*?)```", (DOCS / "disclosure.md").read_text(), re.S)
+    assert script, "docs/disclosure.md has the example"
+    # The commands of the environment this suite runs in (holdout, pytest) come first on PATH.
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("HOLDOUT_IDENTITY", None)
+    env.pop("HOLDOUT_IDENTITY_FILE", None)
+    done = subprocess.run(
+        ["bash", "-c", script.group(1)], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    public, _, opened = done.stdout.partition("holdout satisfaction")
+    assert "step 2 (Then) failed: assertion" in public, done.stdout + done.stderr
+    assert "the total is 2" not in public
+    assert "Then the total is 2" in opened and "assert 1 == 2" in opened
