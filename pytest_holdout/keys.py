@@ -1,8 +1,9 @@
 """Keyholders' keys: private identities from the environment, public recipients from RECIPIENTS.
 
-Both sides accept the two kinds of key age accepts: native X25519 keys (``AGE-SECRET-KEY-1...``
-/ ``age1...``) and SSH keys (ssh-ed25519 and ssh-rsa), so that a keyholder can use the SSH key
-they already have. pyrage does the cryptography; this module only finds, parses and names keys.
+Both sides accept the two kinds of key age accepts: native X25519 keys (``age-keygen``'s secret
+key lines, ``age1...`` recipients) and SSH keys (ssh-ed25519 and ssh-rsa), so that a keyholder
+can use the SSH key they already have. pyrage does the cryptography; this module only finds,
+parses and names keys.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ IDENTITY_FILE_VAR = "HOLDOUT_IDENTITY_FILE"
 NativeIdentity = pyrage.x25519.Identity | pyrage.ssh.Identity
 NativeRecipient = pyrage.x25519.Recipient | pyrage.ssh.Recipient
 
-_AGE_SECRET_PREFIX = "AGE-SECRET-KEY-1"
 _SSH_RECIPIENT_TYPES = ("ssh-ed25519", "ssh-rsa")
 
 
@@ -115,8 +115,6 @@ def parse_identities(text: str, source: str) -> list[Identity]:
         return [_ssh_identity(text, source)]
     identities = []
     for number, line in _significant_lines(text):
-        if not line.upper().startswith(_AGE_SECRET_PREFIX):
-            raise HoldoutError(f"{source}: line {number} is not an age identity")
         try:
             native = pyrage.x25519.Identity.from_str(line)
         except pyrage.IdentityError:
@@ -133,7 +131,7 @@ def _ssh_identity(text: str, source: str) -> Identity:
         f"{source}: not a usable SSH private key (passphrase-protected keys are not supported)"
     )
     try:
-        if "BEGIN OPENSSH PRIVATE KEY" in text:
+        if "OPENSSH PRIVATE KEY" in text:  # the OpenSSH format; else PEM (PKCS#1, PKCS#8)
             key: Any = serialization.load_ssh_private_key(data, password=None)
         else:
             key = serialization.load_pem_private_key(data, password=None)
