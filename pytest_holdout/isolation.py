@@ -64,10 +64,12 @@ class HoldoutIsolation:
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                return (yield)
+                try:
+                    return (yield)
+                finally:
+                    buffer.extend(f"warning: {w.category.__name__}: {w.message}\n" for w in caught)
         finally:
             self.log_filter.active = False
-            buffer.extend(f"warning: {w.category.__name__}: {w.message}\n" for w in caught)
             if capture is not None:
                 out, err = capture.readouterr()
                 capture.stop_capturing()
