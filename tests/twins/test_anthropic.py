@@ -323,7 +323,8 @@ def test_invalid_parameters_are_bad_requests(claude):
 
 
 def test_the_sdk_waits_out_a_rate_limit_and_retries(claude, claude_twin):
-    claude_twin.rate_limits.set("messages.create", 1, per=0.1)
+    # A window wide enough that the second call lands in it on a slow machine too.
+    claude_twin.rate_limits.set("messages.create", 1, per=1.0)
 
     claude.messages.create(model=MODEL, max_tokens=8, messages=HELLO)
     second = claude.messages.with_raw_response.create(model=MODEL, max_tokens=8, messages=HELLO)

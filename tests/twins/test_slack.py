@@ -339,7 +339,7 @@ def test_history_can_be_limited_to_a_time_window(slack, client):
 
 
 def test_the_clients_rate_limit_handler_waits_and_retries(slack):
-    slack.rate_limits.set("chat.postMessage", 2, per=1.0)
+    slack.rate_limits.set("chat.postMessage", 2, per=2.0)  # wide enough for a slow machine
     patient = client_for(slack, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)])
 
     posted = [patient.chat_postMessage(channel=GENERAL, text=str(n))["ok"] for n in range(3)]
