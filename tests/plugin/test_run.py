@@ -344,3 +344,22 @@ def test_each_xdist_worker_decrypts_only_the_files_it_runs(
     assert set(ran) == {"gw0", "gw1"}
     for worker, files in ran.items():
         assert sorted(decrypted[worker]) == sorted(files)
+
+
+def test_disclosure_steps_shows_step_texts_and_full_adds_tracebacks_both_with_a_warning(
+    project: HoldoutProject,
+) -> None:
+    project.steps(CALCULATOR_STEPS)
+    project.add(FEATURE)
+    ids = project.run("--holdout-disclose", "ids")
+    steps = project.run("--holdout-disclose", "steps")
+    full = project.run("--holdout-disclose", "full")
+    assert "secret scenario content" not in ids.stdout.str()
+    steps.stdout.fnmatch_lines(["*disclose=steps prints secret scenario content*"])
+    steps.stdout.fnmatch_lines(["*1. Given a total of 1*[passed]*", "> 3. Then the total is 4*"])
+    assert "Traceback" not in steps.stdout.str() and "assert 3 == 4" not in steps.stdout.str()
+    full.stdout.fnmatch_lines(["*disclose=full prints secret scenario content*"])
+    full.stdout.fnmatch_lines(["*assert 3 == 4*"])
+    none = project.run("--holdout-disclose", "none")
+    none.stdout.fnmatch_lines(["*holdout scenario failed*"])
+    assert "step 3" not in none.stdout.str()
