@@ -433,6 +433,14 @@ async def test_documented_limits_show_in_every_answer(client, okta):
     assert response.headers["X-Rate-Limit-Remaining"] == "499"
 
 
+async def test_the_headers_come_even_when_limits_are_not_enforced(client, okta):
+    # As from Okta, which sends them on every answer; the twin counts but never refuses.
+    for expected in ("499", "498"):
+        _, response, _ = await client.list_groups()
+        assert response.headers["X-Rate-Limit-Limit"] == "500"
+        assert response.headers["X-Rate-Limit-Remaining"] == expected
+
+
 async def test_injected_faults_come_in_okta_s_shape(client, okta):
     okta.faults.add("createUser", status=500, times=1)
     okta.faults.add("listGroups", status=429, times=1)

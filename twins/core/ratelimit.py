@@ -76,8 +76,15 @@ class RateLimits:
             self._windows.clear()
 
     def check(self, operation: str, key: str = "") -> LimitStatus | None:
-        """Count one call of ``operation`` by ``key`` (e.g. a token); None when not limited."""
+        """Count one call of ``operation`` by ``key`` (e.g. a token).
+
+        Under an enforced limit, a call over it is ``limited``. Where the service documents a
+        limit that is not enforced, the call is counted against it all the same and never
+        refused: real services send their rate-limit headers on every answer, and clients read
+        them. None for an operation with no limit at all."""
         limit = self.limits.get(operation)
+        enforced = limit is not None
+        limit = limit or self.defaults.get(operation)
         if limit is None:
             return None
         now = time.monotonic()
@@ -86,8 +93,9 @@ class RateLimits:
             if now - started >= limit.per:
                 started, used = now, 0
             ends_in = started + limit.per - now
-            if used >= limit.requests:
+            if enforced and used >= limit.requests:
                 retry_after = max(1, math.ceil(ends_in))
                 return LimitStatus(limit.requests, 0, time.time() + ends_in, retry_after)
             self._windows[(operation, key)] = (started, used + 1)
-            return LimitStatus(limit.requests, limit.requests - used - 1, time.time() + ends_in, 0)
+            remaining = max(0, limit.requests - used - 1)
+            return LimitStatus(limit.requests, remaining, time.time() + ends_in, 0)
