@@ -204,6 +204,11 @@ class HoldoutRun:
         except HoldoutError as exc:
             self.file_errors[file_id] = getattr(exc, "detail", "")
             raise
+        except Exception as exc:
+            # A bug in a parser must not put scenario text in a collection error: the message
+            # names the id only, the traceback goes to the sealed report.
+            self.file_errors[file_id] = traceback.format_exc()
+            raise HoldoutError(f"{file_id}: could not be parsed ({type(exc).__name__})") from None
 
     # -- steps --------------------------------------------------------------------
 

@@ -363,3 +363,23 @@ def test_disclosure_steps_shows_step_texts_and_full_adds_tracebacks_both_with_a_
     none = project.run("--holdout-disclose", "none")
     none.stdout.fnmatch_lines(["*holdout scenario failed*"])
     assert "step 3" not in none.stdout.str()
+
+
+def test_a_parser_crash_names_the_file_and_nothing_else(project: HoldoutProject) -> None:
+    project.steps(CALCULATOR_STEPS)
+    file_id = project.add(FEATURE)
+    project.pytester.makepyfile(
+        sitecustomize="""
+import pytest_holdout.parsing as parsing
+
+def crash(data, file_id):
+    raise KeyError(data.decode())  # a parser bug whose message would quote the scenario
+
+parsing.parse_feature = crash
+"""
+    )
+    project.pytester.syspathinsert()
+    result = project.run("-v", "-rA")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"*{file_id}: could not be parsed (KeyError)*"])
+    assert "Adding" not in result.stdout.str() + result.stderr.str()
