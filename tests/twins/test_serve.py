@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import shutil
 import signal
 import socket
@@ -153,7 +154,7 @@ def test_port_base_puts_twins_on_consecutive_ports_from_the_holdout_command():
 
 
 def test_every_registered_twin_is_served_on_consecutive_ports():
-    base = free_port()
+    base = free_port(len(TWINS))
 
     running = start([*MODULE, *TWINS, "--port-base", str(base)], expected=len(TWINS))
 
@@ -240,10 +241,27 @@ def test_a_port_in_use_is_reported_with_the_port():
     )
 
 
-def free_port() -> int:
+def _bindable(port: int) -> bool:
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(count: int = 1) -> int:
+    """A port from which ``count`` consecutive ports are free. Chosen below the kernel's range of
+    ephemeral ports, so that the suite's own client connections cannot take one of them between
+    this check and the server's bind (which made a run fail with "Address already in use")."""
+    ephemeral = Path("/proc/sys/net/ipv4/ip_local_port_range")
+    lowest = int(ephemeral.read_text().split()[0]) if ephemeral.exists() else 32768
+    choose = random.Random()
+    for _ in range(200):
+        base = choose.randrange(10_000, lowest - count)
+        if all(_bindable(base + offset) for offset in range(count)):
+            return base
+    raise RuntimeError(f"no {count} consecutive free ports below {lowest}")
 
 
 def test_the_jira_twin_prints_basic_auth_credentials_that_curl_can_use():
