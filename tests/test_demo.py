@@ -20,6 +20,9 @@ def test_the_demo_runs_end_to_end_and_the_public_part_names_no_scenario(tmp_path
     assert "satisfaction" in public and "over 28 trials" in public
     for secret in ("busy day", "standup updates", "digest counts"):
         assert secret not in public
-    assert "A busy day fits in one digest" in keyholder
+    # Which trials fail first depends on where chaos lands (trial seeds derive from the random file
+    # ids), but the keyholder's view always names the feature and a failed step.
+    assert "feature: Daily standup digest" in keyholder
+    assert " failed " in keyholder
     assert not list((tmp_path / "demo" / "drafts").iterdir()), "plaintext drafts were deleted"
     assert (tmp_path / "demo" / "scenarios_encrypted" / "MANIFEST").is_file()
