@@ -12,6 +12,17 @@ import pytest
 
 CANARY = "CANARY-7f3e9b1d"
 
+# Two step definitions whose outcome is fixed, for scenarios that should simply pass or fail.
+PASS_AND_FAIL_STEPS = """
+@given("a step that passes")
+def passes():
+    pass
+
+@then("a step that fails")
+def fails():
+    assert False
+"""
+
 
 @dataclass
 class HoldoutProject:

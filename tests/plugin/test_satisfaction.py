@@ -12,24 +12,19 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from holdout_project import HoldoutProject
+from holdout_project import PASS_AND_FAIL_STEPS, HoldoutProject
 
 # A scenario whose outcome depends on the trial's seed, so that trials differ but replay exactly.
-STEPS = """
+STEPS = (
+    PASS_AND_FAIL_STEPS
+    + """
 import random
-
-@given("a step that passes")
-def passes():
-    pass
-
-@then("a step that fails")
-def fails():
-    assert False
 
 @then(parsers.parse("a coin lands heads {percent:d}% of the time"))
 def coin(holdout_seed, percent):
     assert random.Random(holdout_seed).random() < percent / 100
 """
+)
 
 FEATURE = """
 Feature: Mixed

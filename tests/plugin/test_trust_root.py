@@ -9,17 +9,8 @@ import pytest
 from pytest_holdout import keys, manifest
 from pytest_holdout.store import Store
 
+from holdout_project import PASS_AND_FAIL_STEPS as STEPS
 from holdout_project import HoldoutProject
-
-STEPS = """
-@given("a step that passes")
-def passes():
-    pass
-
-@then("a step that fails")
-def fails():
-    assert False
-"""
 
 TWO_PASSING = """
 Feature: Two
