@@ -20,7 +20,7 @@ from typing import TypeVar
 from pytest_bdd import parsers as bdd_parsers
 
 from pytest_holdout import parsers
-from pytest_holdout.steps import StepDefinition, StepRegistry
+from pytest_holdout.steps.registry import StepDefinition, StepRegistry
 
 T = TypeVar("T")
 KINDS = ("given", "when", "then")

@@ -38,8 +38,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from pytest_holdout import keys
-from pytest_holdout.store import Store
+from pytest_holdout.store import keys
+from pytest_holdout.store.files import Store
 
 LINE = "    Given a user {n} with a plan named gold and a quota of {n} requests per minute\n"
 ZERO_NONCE = bytes(12)
@@ -114,7 +114,7 @@ def bench(size: int, repeat: int, sample: int, folder: Path) -> dict[str, float]
     recipient_raw = raw_recipient.public_bytes_raw()
     ids = []
     recipients = store.recipients()
-    from pytest_holdout.store import encrypt
+    from pytest_holdout.store.files import encrypt
 
     for n in range(size):
         file_id = f"S-{secrets.token_hex(6)}"

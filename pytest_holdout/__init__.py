@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pytest_holdout import parsers
-from pytest_holdout.steps import given, step, then, when
+from pytest_holdout.steps import parsers
+from pytest_holdout.steps.registry import given, step, then, when
 
 __all__ = ["given", "parsers", "step", "then", "when"]
 __version__ = "0.1.0"

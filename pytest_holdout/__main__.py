@@ -1,5 +1,5 @@
 """``python -m pytest_holdout``: the ``holdout`` command."""
 
-from pytest_holdout.cli import main
+from pytest_holdout.cli.main import main
 
 raise SystemExit(main())

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from pytest_holdout.judges import JudgeRequest, Verdict
-    from pytest_holdout.outcomes import TrialOutcome
+    from pytest_holdout.judging.judges import JudgeRequest, Verdict
+    from pytest_holdout.outcomes.records import TrialOutcome
 
 hookspec = pytest.hookspec
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_holdout.collect import HoldoutScenario
-from pytest_holdout.session import register, trial_seed
+from pytest_holdout.collection.items import HoldoutScenario
+from pytest_holdout.session.run import register, trial_seed
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -92,7 +92,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--holdout-json",
         default=None,
         metavar="PATH",
-        help="write the figures as JSON (schema: pytest_holdout/report-schema-v1.json)",
+        help="write the figures as JSON (schema: pytest_holdout/reports/report-schema-v1.json)",
     )
     group.addoption(
         "--holdout-history",

@@ -15,8 +15,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from pytest_holdout import keys
-from pytest_holdout.store import RECIPIENTS, STORE_DIR, Store
+from pytest_holdout.store import keys
+from pytest_holdout.store.files import RECIPIENTS, STORE_DIR, Store
 
 # Three runnable scenarios: a plain Scenario and an Outline with two Examples rows.
 _FEATURE = textwrap.dedent(

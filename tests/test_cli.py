@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_holdout import cli, keys, manifest
-from pytest_holdout.store import Store, encrypt
+from pytest_holdout.cli import main as cli
+from pytest_holdout.store import keys, manifest
+from pytest_holdout.store.files import Store, encrypt
 
 
 @pytest.fixture
@@ -343,7 +344,7 @@ def test_edit_terminated_removes_the_plaintext(
     env = {**os.environ, "EDITOR": f"{sys.executable} {script}"}
     env.pop("VISUAL", None)
     result = subprocess.run(
-        [sys.executable, "-m", "pytest_holdout.cli", "edit", file_id],
+        [sys.executable, "-m", "pytest_holdout.cli.main", "edit", file_id],
         cwd=project,
         env=env,
         capture_output=True,

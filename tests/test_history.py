@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from pytest_holdout.errors import HoldoutError
-from pytest_holdout.history import (
+from pytest_holdout.outcomes.records import TrialOutcome
+from pytest_holdout.reports.history import (
     HEIGHT,
     SPARKS,
     TOP,
@@ -22,9 +23,8 @@ from pytest_holdout.history import (
     trend_png,
     trend_svg,
 )
-from pytest_holdout.outcomes import TrialOutcome
-from pytest_holdout.report_json import build_report
-from pytest_holdout.scoring import evaluate_gate, score
+from pytest_holdout.reports.json_report import build_report
+from pytest_holdout.reports.scoring import evaluate_gate, score
 
 SVG = "{http://www.w3.org/2000/svg}"
 

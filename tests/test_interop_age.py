@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_holdout import cli, keys
-from pytest_holdout.store import Store, decrypt
+from pytest_holdout.cli import main as cli
+from pytest_holdout.store import keys
+from pytest_holdout.store.files import Store, decrypt
 
 AGE = shutil.which("age") or "/usr/bin/age"
 

@@ -10,7 +10,7 @@ import pyrage
 import pytest
 
 from holdout_twins.anthropic import AnthropicTwin, Reply, tool_use
-from pytest_holdout.judges import (
+from pytest_holdout.judging.judges import (
     SYSTEM,
     VERDICT_TOOL,
     JudgeRequest,

@@ -9,9 +9,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from pytest_holdout import keys
 from pytest_holdout.errors import HoldoutError
-from pytest_holdout.store import decrypt, encrypt
+from pytest_holdout.store import keys
+from pytest_holdout.store.files import decrypt, encrypt
 
 
 def test_identity_from_the_key_text(identity: keys.Identity) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from pytest_holdout import keys, manifest
 from pytest_holdout.errors import HoldoutError
-from pytest_holdout.store import Store, encrypt
+from pytest_holdout.store import keys, manifest
+from pytest_holdout.store.files import Store, encrypt
 
 
 def test_sign_then_verify(

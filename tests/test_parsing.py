@@ -9,9 +9,9 @@ import pytest
 from gherkin.dialect import DIALECTS
 
 from pytest_holdout.errors import SecretBearingError
-from pytest_holdout.model import Feature, Scenario, Step
-from pytest_holdout.parsing import ScenarioSyntaxError, parse_feature
-from pytest_holdout.yaml_form import FEATURE_KEYS
+from pytest_holdout.scenarios.model import Feature, Scenario, Step
+from pytest_holdout.scenarios.parsing import ScenarioSyntaxError, parse_feature
+from pytest_holdout.scenarios.yaml_form import FEATURE_KEYS
 
 FILE_ID = "S-3f9a2c7d41b0"
 

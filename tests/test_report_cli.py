@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from pytest_holdout import cli
-from pytest_holdout.history import append_history
-from pytest_holdout.outcomes import TrialDetail, TrialOutcome
-from pytest_holdout.report_json import build_report, dumps, write_report
-from pytest_holdout.scoring import evaluate_gate, score
-from pytest_holdout.selection import shard_of
-from pytest_holdout.store import Store
+from pytest_holdout.cli import main as cli
+from pytest_holdout.collection.selection import shard_of
+from pytest_holdout.outcomes.records import TrialDetail, TrialOutcome
+from pytest_holdout.reports.history import append_history
+from pytest_holdout.reports.json_report import build_report, dumps, write_report
+from pytest_holdout.reports.scoring import evaluate_gate, score
+from pytest_holdout.store.files import Store
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -138,7 +138,7 @@ def detail(outcome: TrialOutcome) -> TrialDetail:
 
 @pytest.fixture
 def sealed_shards(tmp_path: Path, store: Store) -> list[Path]:
-    sealed = pytest.importorskip("pytest_holdout.sealed")
+    sealed = pytest.importorskip("pytest_holdout.reports.sealed")
     recipients = store.recipients()
     paths = []
     for shard in (1, 2):
@@ -157,8 +157,8 @@ def test_merge_sealed_gives_one_sealed_report_over_every_shard(
     store: Store,
     tmp_path: Path,
 ) -> None:
-    from pytest_holdout import keys
-    from pytest_holdout.sealed import read_sealed
+    from pytest_holdout.reports.sealed import read_sealed
+    from pytest_holdout.store import keys
 
     out_path = tmp_path / "all.age"
     code, out, err = run(

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
+from pytest_holdout.collection.selection import parse_shard, shard_of
 from pytest_holdout.errors import HoldoutError
-from pytest_holdout.outcomes import STATUSES, TrialOutcome
-from pytest_holdout.report_json import (
+from pytest_holdout.outcomes.records import STATUSES, TrialOutcome
+from pytest_holdout.reports.json_report import (
     SCHEMA,
     build_report,
     counts_by_id,
@@ -26,7 +27,7 @@ from pytest_holdout.report_json import (
     read_report,
     write_report,
 )
-from pytest_holdout.scoring import (
+from pytest_holdout.reports.scoring import (
     NO_GATE,
     breakdown,
     count_by_scenario,
@@ -34,8 +35,7 @@ from pytest_holdout.scoring import (
     score,
     trials_for_half_width,
 )
-from pytest_holdout.selection import parse_shard, shard_of
-from pytest_holdout.summary import (
+from pytest_holdout.reports.summary import (
     breakdown_lines,
     github_summary_markdown,
     junit_properties,
@@ -278,7 +278,7 @@ def test_every_process_computes_the_same_shards() -> None:
     ids = [f"S-{n:012x}-1" for n in range(20)]
     here = [shard_of(item_id, 4) for item_id in ids]
     code = (
-        "import sys; from pytest_holdout.selection import shard_of; "
+        "import sys; from pytest_holdout.collection.selection import shard_of; "
         "print([shard_of(i, 4) for i in sys.argv[1:]])"
     )
     for hash_seed in ("1", "2"):

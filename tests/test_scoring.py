@@ -8,8 +8,8 @@ import statistics
 import pytest
 
 from pytest_holdout.errors import UsageError
-from pytest_holdout.outcomes import Status, TrialOutcome
-from pytest_holdout.scoring import (
+from pytest_holdout.outcomes.records import Status, TrialOutcome
+from pytest_holdout.reports.scoring import (
     Counts,
     breakdown,
     count_by_scenario,

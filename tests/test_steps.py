@@ -15,8 +15,8 @@ import pytest
 
 from pytest_holdout import given, parsers, step, then, when
 from pytest_holdout.errors import HoldoutError
-from pytest_holdout.parsing import parse_feature
-from pytest_holdout.steps import (
+from pytest_holdout.scenarios.parsing import parse_feature
+from pytest_holdout.steps.registry import (
     AmbiguousStepError,
     JudgeSpec,
     StepDefinition,

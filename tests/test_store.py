@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pytest_holdout import keys
 from pytest_holdout.errors import HoldoutError
-from pytest_holdout.fsutil import atomic_create, atomic_write
-from pytest_holdout.store import Store, decrypt, encrypt, find_store, recipient_stanzas
+from pytest_holdout.store import keys
+from pytest_holdout.store.files import Store, decrypt, encrypt, find_store, recipient_stanzas
+from pytest_holdout.store.fsutil import atomic_create, atomic_write
 
 
 def test_add_then_read(feature: bytes, store: Store, identity: keys.Identity) -> None:

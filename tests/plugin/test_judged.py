@@ -70,7 +70,7 @@ Judged = tuple[HoldoutProject, AnthropicTwin]
 
 
 def test_the_judge_decides_and_its_reasons_are_sealed(judged: Judged) -> None:
-    from pytest_holdout.sealed import render
+    from pytest_holdout.reports.sealed import render
 
     project, twin = judged
     result = project.run("-v", "--holdout-sealed-report", "sealed.age")

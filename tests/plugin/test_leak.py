@@ -137,7 +137,7 @@ def test_the_canary_appears_nowhere(project: HoldoutProject, leaky: Path) -> Non
 
 
 def test_only_the_sealed_report_holds_it(project: HoldoutProject, leaky: Path) -> None:
-    from pytest_holdout.sealed import render
+    from pytest_holdout.reports.sealed import render
 
     sealed = project.pytester.path / "sealed.age"
     project.run("-s", f"--holdout-sealed-report={sealed}").assert_outcomes(passed=1, failed=2)

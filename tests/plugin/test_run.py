@@ -307,7 +307,7 @@ def test_flags_that_would_show_locals_are_refused_unless_disclosure_is_full(
 
 DECRYPT_LOG = """
 import os
-import pytest_holdout.store as store
+import pytest_holdout.store.files as store
 
 _decrypt = store.decrypt
 
@@ -370,7 +370,7 @@ def test_a_parser_crash_names_the_file_and_nothing_else(project: HoldoutProject)
     file_id = project.add(FEATURE)
     project.pytester.makepyfile(
         sitecustomize="""
-import pytest_holdout.parsing as parsing
+import pytest_holdout.scenarios.parsing as parsing
 
 def crash(data, file_id):
     raise KeyError(data.decode())  # a parser bug whose message would quote the scenario

@@ -63,7 +63,7 @@ def test_the_report_validates_against_its_published_schema(mixed: HoldoutProject
     mixed.run("--holdout-trials", "5", "--holdout-json", "holdout.json")
     report = _report(mixed)
     schema = json.loads(
-        resources.files("pytest_holdout").joinpath("report-schema-v1.json").read_text()
+        resources.files("pytest_holdout.reports").joinpath("report-schema-v1.json").read_text()
     )
     jsonschema.validate(report, schema)
     figures = report["figures"]

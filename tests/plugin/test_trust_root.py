@@ -6,8 +6,8 @@ from __future__ import annotations
 import pyrage
 import pytest
 
-from pytest_holdout import keys, manifest
-from pytest_holdout.store import Store
+from pytest_holdout.store import keys, manifest
+from pytest_holdout.store.files import Store
 
 from holdout_project import PASS_AND_FAIL_STEPS as STEPS
 from holdout_project import HoldoutProject

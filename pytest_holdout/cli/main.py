@@ -32,12 +32,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from types import FrameType
 
-from pytest_holdout import keys
 from pytest_holdout.errors import HoldoutError, UsageError
-from pytest_holdout.fsutil import atomic_create
-from pytest_holdout.store import RECIPIENTS, STORE_DIR, Store, find_store, recipient_stanzas
+from pytest_holdout.store import keys
+from pytest_holdout.store.files import RECIPIENTS, STORE_DIR, Store, find_store, recipient_stanzas
+from pytest_holdout.store.fsutil import atomic_create
 
-EXTENSIONS = ["pytest_holdout.report_cli", "holdout_twins.cli", "pytest_holdout.demo"]
+EXTENSIONS = ["pytest_holdout.cli.report_commands", "holdout_twins.cli", "pytest_holdout.demo"]
 
 _RECIPIENTS_HEADER = """\
 # The keyholders' public keys, one a line: age1..., ssh-ed25519 ... or ssh-rsa ...
@@ -233,7 +233,7 @@ def keygen_command(args: argparse.Namespace) -> int:
 
 
 def add_command(args: argparse.Namespace) -> int:
-    from pytest_holdout.parsing import parse_feature
+    from pytest_holdout.scenarios.parsing import parse_feature
 
     if args.source == "-":
         if args.delete_source:
@@ -275,7 +275,7 @@ def show_command(args: argparse.Namespace) -> int:
 
 
 def edit_command(args: argparse.Namespace) -> int:
-    from pytest_holdout.parsing import parse_feature
+    from pytest_holdout.scenarios.parsing import parse_feature
 
     store = store_of(args)
     plaintext = store.read(args.id, keys.load_identities())
@@ -302,7 +302,7 @@ def edit_command(args: argparse.Namespace) -> int:
 
 
 def rekey_command(args: argparse.Namespace) -> int:
-    from pytest_holdout.manifest import manifest_path
+    from pytest_holdout.store.manifest import manifest_path
 
     store = store_of(args)
     ids = store.rekey(keys.load_identities())
@@ -313,8 +313,8 @@ def rekey_command(args: argparse.Namespace) -> int:
 
 
 def check_command(args: argparse.Namespace) -> int:
-    from pytest_holdout import manifest
-    from pytest_holdout.parsing import parse_feature
+    from pytest_holdout.scenarios.parsing import parse_feature
+    from pytest_holdout.store import manifest
 
     store = store_of(args)
     identities = keys.load_identities()
@@ -342,7 +342,7 @@ def check_command(args: argparse.Namespace) -> int:
 
 
 def manifest_command(args: argparse.Namespace) -> int:
-    from pytest_holdout import manifest
+    from pytest_holdout.store import manifest
 
     store = store_of(args)
     identities = keys.load_identities()
@@ -387,7 +387,7 @@ def _editor() -> list[str]:
 
 def _suffix(plaintext: bytes) -> str:
     """An extension that gives the editor the right syntax: YAML form starts with a lower-case
-    key, Gherkin with a tag or a Feature keyword (see pytest_holdout.parsing)."""
+    key, Gherkin with a tag or a Feature keyword (see pytest_holdout.scenarios.parsing)."""
     for line in plaintext.decode("utf-8", "replace").splitlines():
         stripped = line.strip()
         if stripped and not stripped.startswith("#"):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_holdout.errors import HoldoutError
-from pytest_holdout.fsutil import atomic_write
+from pytest_holdout.store.fsutil import atomic_write
 
 VERSION = 1
 SPARKS = "▁▂▃▄▅▆▇█"

@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from pytest_holdout.errors import HoldoutError, UsageError
-from pytest_holdout.fsutil import atomic_write
-from pytest_holdout.outcomes import TrialOutcome
-from pytest_holdout.scoring import (
+from pytest_holdout.outcomes.records import TrialOutcome
+from pytest_holdout.reports.scoring import (
     VERDICTS,
     Counts,
     GateResult,
@@ -29,6 +28,7 @@ from pytest_holdout.scoring import (
     evaluate_gate,
     score_counts,
 )
+from pytest_holdout.store.fsutil import atomic_write
 
 FORMAT = "pytest-holdout report"
 VERSION = 1

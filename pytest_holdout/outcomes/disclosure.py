@@ -11,7 +11,7 @@ import enum
 
 import pytest
 
-from pytest_holdout.outcomes import TrialOutcome
+from pytest_holdout.outcomes.records import TrialOutcome
 
 
 class Disclosure(enum.IntEnum):

@@ -17,7 +17,7 @@ from gherkin import Parser
 from gherkin.dialect import DIALECTS
 from gherkin.errors import CompositeParserException, ParserError, ParserException
 
-from pytest_holdout.model import Feature, Scenario, Step, StepKind
+from pytest_holdout.scenarios.model import Feature, Scenario, Step, StepKind
 
 Node = Mapping[str, Any]  # a node of gherkin-official's syntax tree
 

@@ -8,9 +8,15 @@ from typing import Any
 
 import pytest
 
-from pytest_holdout.judges import JudgeRequest, JudgeSettings, ModelJudge, VerdictCache, transcript
-from pytest_holdout.model import Scenario
-from pytest_holdout.outcomes import TrialDetail
+from pytest_holdout.judging.judges import (
+    JudgeRequest,
+    JudgeSettings,
+    ModelJudge,
+    VerdictCache,
+    transcript,
+)
+from pytest_holdout.outcomes.records import TrialDetail
+from pytest_holdout.scenarios.model import Scenario
 
 
 def judge_settings(config: pytest.Config) -> JudgeSettings:

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_holdout import scoring
-from pytest_holdout.report_json import build_report, write_report
+from pytest_holdout.reports import scoring
+from pytest_holdout.reports.json_report import build_report, write_report
 
 if TYPE_CHECKING:
-    from pytest_holdout.session import HoldoutRun
+    from pytest_holdout.session.run import HoldoutRun
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def compute(run: HoldoutRun) -> Result:
 
 def finish_session(run: HoldoutRun, session: pytest.Session) -> Result:
     """Write every report, tell other plugins, and let the gate decide the exit status."""
-    from pytest_holdout.summary import github_summary_markdown, junit_properties
+    from pytest_holdout.reports.summary import github_summary_markdown, junit_properties
 
     result = compute(run)
     xml = _junit_xml(session.config)
@@ -57,7 +57,7 @@ def finish_session(run: HoldoutRun, session: pytest.Session) -> Result:
     if run.json_path is not None:
         write_report(run.json_path, result.report)
     if run.history_path is not None:
-        from pytest_holdout.history import append_history
+        from pytest_holdout.reports.history import append_history
 
         append_history(run.history_path, result.report)
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -65,7 +65,7 @@ def finish_session(run: HoldoutRun, session: pytest.Session) -> Result:
         with Path(step_summary).open("a", encoding="utf-8") as file:
             file.write(github_summary_markdown(result.score, result.gate) + "\n")
     if run.sealed_path is not None:
-        from pytest_holdout.sealed import write_sealed
+        from pytest_holdout.reports.sealed import write_sealed
 
         # The sealed copy always holds per-id results (the breakdown by feature and tag needs
         # them), whatever the public disclosure.
@@ -96,7 +96,7 @@ def _junit_xml(config: pytest.Config) -> Any:
 
 
 def terminal_lines(run: HoldoutRun, result: Result | None) -> list[str]:
-    from pytest_holdout.summary import terminal_lines as figures
+    from pytest_holdout.reports.summary import terminal_lines as figures
 
     if result is None:
         return ["no holdout trial reported"]

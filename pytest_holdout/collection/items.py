@@ -17,12 +17,12 @@ import pytest
 from _pytest.mark.structures import Mark
 
 from pytest_holdout.errors import HoldoutError
-from pytest_holdout.model import Feature, Scenario
-from pytest_holdout.outcomes import TrialDetail
-from pytest_holdout.runner import ScenarioRun, StepFailure
+from pytest_holdout.outcomes.records import TrialDetail
+from pytest_holdout.scenarios.model import Feature, Scenario
+from pytest_holdout.steps.runner import ScenarioRun, StepFailure
 
 if TYPE_CHECKING:
-    from pytest_holdout.session import HoldoutRun
+    from pytest_holdout.session.run import HoldoutRun
 
 RUN_KEY = pytest.StashKey["HoldoutRun"]()
 _FIXTURES_KEY = pytest.StashKey[Any]()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pytest_holdout.errors import UsageError
-from pytest_holdout.outcomes import STATUSES, TrialOutcome
+from pytest_holdout.outcomes.records import STATUSES, TrialOutcome
 
 Verdict = Literal["satisfied", "partly", "not", "unscored"]
 VERDICTS: tuple[Verdict, ...] = ("satisfied", "partly", "not", "unscored")

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from gherkin.dialect import DIALECTS
 
-from pytest_holdout.gherkin_form import MalformedFeature
+from pytest_holdout.scenarios.gherkin_form import MalformedFeature
 
 Node = dict[str, Any]  # a node of the Gherkin syntax tree being built
 

@@ -27,9 +27,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from pytest_holdout.errors import HoldoutError
-from pytest_holdout.fsutil import atomic_write
-from pytest_holdout.keys import Identity
-from pytest_holdout.store import Store, decrypt
+from pytest_holdout.store.files import Store, decrypt
+from pytest_holdout.store.fsutil import atomic_write
+from pytest_holdout.store.keys import Identity
 
 MANIFEST = "MANIFEST"
 HEADER = "pytest-holdout manifest v1"
@@ -65,7 +65,7 @@ def manifest_path(store: Store) -> Path:
 def build(store: Store, identities: Sequence[Identity]) -> Manifest:
     """The manifest of the store as it is: every file decrypted and parsed (so a keyholder
     never signs a file that cannot run). Raises HoldoutError naming the first bad file."""
-    from pytest_holdout.parsing import parse_feature
+    from pytest_holdout.scenarios.parsing import parse_feature
 
     entries = {}
     for file_id in store.ids():

@@ -92,7 +92,7 @@ class VerdictCache:
         return hashlib.sha256(material.encode()).hexdigest()
 
     def get(self, key: str) -> Verdict | None:
-        from pytest_holdout.store import decrypt
+        from pytest_holdout.store.files import decrypt
 
         path = self.directory / f"{key}.age"
         if not path.is_file() or not self.identities:
@@ -104,8 +104,8 @@ class VerdictCache:
         return Verdict(data["satisfied"], tuple(data["reasons"]))
 
     def put(self, key: str, verdict: Verdict) -> None:
-        from pytest_holdout.fsutil import atomic_write
-        from pytest_holdout.store import encrypt
+        from pytest_holdout.store.files import encrypt
+        from pytest_holdout.store.fsutil import atomic_write
 
         if not self.recipients:
             return

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pytest_holdout.scoring import VERDICTS, GateResult, Score
+from pytest_holdout.reports.scoring import VERDICTS, GateResult, Score
 
 LABEL_WIDTH = 14
 

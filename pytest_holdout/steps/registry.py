@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pytest_holdout.errors import HoldoutError
-from pytest_holdout.model import StepKind
-from pytest_holdout.parsers import StepParser, get_parser, string
+from pytest_holdout.scenarios.model import StepKind
+from pytest_holdout.steps.parsers import StepParser, get_parser, string
 
 F = TypeVar("F", bound=Callable[..., Any])
 Converters = dict[str, Callable[[Any], Any]]

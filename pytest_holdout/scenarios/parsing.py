@@ -14,14 +14,14 @@ scenario, is kept in ``ScenarioSyntaxError.detail`` for the sealed report.
 from __future__ import annotations
 
 from pytest_holdout.errors import SecretBearingError
-from pytest_holdout.gherkin_form import (
+from pytest_holdout.scenarios.gherkin_form import (
     FEATURE_KEYWORDS,
     MalformedFeature,
     feature_from_document,
     read_gherkin,
 )
-from pytest_holdout.model import Feature
-from pytest_holdout.yaml_form import read_yaml
+from pytest_holdout.scenarios.model import Feature
+from pytest_holdout.scenarios.yaml_form import read_yaml
 
 
 class ScenarioSyntaxError(SecretBearingError):

@@ -19,7 +19,7 @@ from collections.abc import Generator
 import pytest
 from _pytest.capture import FDCapture, MultiCapture
 
-from pytest_holdout.disclosure import Disclosure
+from pytest_holdout.outcomes.disclosure import Disclosure
 
 
 class _WhileHoldoutRuns(logging.Filter):

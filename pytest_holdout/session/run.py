@@ -20,14 +20,19 @@ from typing import Any
 
 import pytest
 
-from pytest_holdout import selection
-from pytest_holdout.collect import RUN_KEY, HoldoutScenario, HoldoutStore
-from pytest_holdout.disclosure import WARNING, Disclosure, failure_line, refuse_unsafe_options
+from pytest_holdout.collection import selection
+from pytest_holdout.collection.isolation import HoldoutIsolation
+from pytest_holdout.collection.items import RUN_KEY, HoldoutScenario, HoldoutStore
 from pytest_holdout.errors import HoldoutError
-from pytest_holdout.isolation import HoldoutIsolation
-from pytest_holdout.judging import Judging
-from pytest_holdout.model import Feature
-from pytest_holdout.outcomes import TrialDetail, TrialOutcome
+from pytest_holdout.judging.wiring import Judging
+from pytest_holdout.outcomes.disclosure import (
+    WARNING,
+    Disclosure,
+    failure_line,
+    refuse_unsafe_options,
+)
+from pytest_holdout.outcomes.records import TrialDetail, TrialOutcome
+from pytest_holdout.scenarios.model import Feature
 
 NO_KEY = "holdout scenarios need the keyholder's key: set HOLDOUT_IDENTITY or HOLDOUT_IDENTITY_FILE"
 
@@ -56,8 +61,8 @@ def _read_steps_setting(rootpath: Path) -> list[str]:
 
 class HoldoutRun:
     def __init__(self, config: pytest.Config) -> None:
-        from pytest_holdout import keys
-        from pytest_holdout.store import Store
+        from pytest_holdout.store import keys
+        from pytest_holdout.store.files import Store
 
         self.config = config
         self.disclosure = Disclosure.parse(config.getoption("holdout_disclose"))
@@ -126,7 +131,7 @@ class HoldoutRun:
     # -- the store ---------------------------------------------------------------------------
 
     def _verify_manifest(self) -> None:
-        from pytest_holdout import manifest
+        from pytest_holdout.store import manifest
 
         try:
             self.manifest = manifest.verify(self.store, self.identities)
@@ -187,9 +192,9 @@ class HoldoutRun:
             return 1  # the worker that runs it reports the error
 
     def load_feature(self, file_id: str) -> Feature:
-        from pytest_holdout.manifest import sha256_of
-        from pytest_holdout.parsing import parse_feature
-        from pytest_holdout.store import decrypt
+        from pytest_holdout.scenarios.parsing import parse_feature
+        from pytest_holdout.store.files import decrypt
+        from pytest_holdout.store.manifest import sha256_of
 
         path = self.store.path(file_id)
         try:
@@ -229,7 +234,7 @@ class HoldoutRun:
     @property
     def registry(self) -> Any:
         if self._registry is None:
-            from pytest_holdout.steps import StepRegistry
+            from pytest_holdout.steps.registry import StepRegistry
 
             conftests = [
                 plugin
@@ -371,7 +376,7 @@ class HoldoutRun:
             outcome = self._outcome(item, phases.get("call", "passed"))
             report.holdout_outcome = outcome.to_dict()
             if self.recipients:
-                from pytest_holdout.sealed import seal_detail
+                from pytest_holdout.reports.sealed import seal_detail
 
                 report.holdout_sealed = seal_detail(detail, self.recipients)
             item.detail = None  # the plaintext detail is sealed; drop it
@@ -431,7 +436,7 @@ class HoldoutRun:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.is_worker:
             return
-        from pytest_holdout.report import terminal_lines
+        from pytest_holdout.reports.finish import terminal_lines
 
         terminalreporter.section("holdout satisfaction")
         for line in terminal_lines(self, self.result):
@@ -445,7 +450,7 @@ class HoldoutRun:
         # exit status is settled before the terminal summary reports it.
         if self.is_worker:
             return
-        from pytest_holdout.report import finish_session
+        from pytest_holdout.reports.finish import finish_session
 
         self.result = finish_session(self, session)
 

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from pytest_holdout.errors import UsageError
-from pytest_holdout.fsutil import atomic_write
-from pytest_holdout.history import read_history, sparkline, trend_png, trend_svg
-from pytest_holdout.report_json import (
+from pytest_holdout.reports.history import read_history, sparkline, trend_png, trend_svg
+from pytest_holdout.reports.json_report import (
     check_report,
     dumps,
     gate_setting,
@@ -18,8 +17,9 @@ from pytest_holdout.report_json import (
     read_report,
     score_of,
 )
-from pytest_holdout.scoring import evaluate_gate
-from pytest_holdout.summary import terminal_lines
+from pytest_holdout.reports.scoring import evaluate_gate
+from pytest_holdout.reports.summary import terminal_lines
+from pytest_holdout.store.fsutil import atomic_write
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -90,13 +90,13 @@ def merge_command(args: argparse.Namespace) -> int:
 
 
 def _merge_sealed(args: argparse.Namespace) -> int:
-    from pytest_holdout import keys
-    from pytest_holdout.sealed import read_sealed, seal_run, write_sealed
+    from pytest_holdout.reports.sealed import read_sealed, seal_run, write_sealed
+    from pytest_holdout.store import keys
 
     if args.output is None:
         raise UsageError("merge --sealed: give -o OUT (a sealed report is not for the terminal)")
     identities = keys.load_identities()
-    from pytest_holdout.cli import store_of
+    from pytest_holdout.cli.main import store_of
 
     recipients = store_of(args).recipients()
     bodies = [read_sealed(path, identities) for path in args.reports]
@@ -124,8 +124,8 @@ def trend_command(args: argparse.Namespace) -> int:
 
 
 def open_command(args: argparse.Namespace) -> int:
-    from pytest_holdout import keys
-    from pytest_holdout.sealed import render
+    from pytest_holdout.reports.sealed import render
+    from pytest_holdout.store import keys
 
     sys.stdout.write(render(args.sealed, keys.load_identities()))
     return 0

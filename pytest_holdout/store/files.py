@@ -17,8 +17,8 @@ from pathlib import Path
 import pyrage
 
 from pytest_holdout.errors import HoldoutError, UsageError
-from pytest_holdout.fsutil import atomic_write, sync_directory, write_temp
-from pytest_holdout.keys import (
+from pytest_holdout.store.fsutil import atomic_write, sync_directory, write_temp
+from pytest_holdout.store.keys import (
     Identity,
     NativeIdentity,
     NativeRecipient,

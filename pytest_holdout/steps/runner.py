@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from pytest_holdout.model import Scenario, Step
-from pytest_holdout.outcomes import StepDetail, TrialDetail
-from pytest_holdout.steps import AmbiguousStepError, StepRegistry, UndefinedStepError
+from pytest_holdout.outcomes.records import StepDetail, TrialDetail
+from pytest_holdout.scenarios.model import Scenario, Step
+from pytest_holdout.steps.registry import AmbiguousStepError, StepRegistry, UndefinedStepError
 
 
 @dataclass(frozen=True)

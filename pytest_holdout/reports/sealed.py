@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from pytest_holdout.errors import HoldoutError
-from pytest_holdout.fsutil import atomic_write
-from pytest_holdout.outcomes import TrialDetail
-from pytest_holdout.store import decrypt, encrypt
+from pytest_holdout.outcomes.records import TrialDetail
+from pytest_holdout.store.files import decrypt, encrypt
+from pytest_holdout.store.fsutil import atomic_write
 
 FORMAT = "pytest-holdout sealed report"
 VERSION = 1
@@ -90,9 +90,9 @@ def render(path: Path, identities: Sequence[Any]) -> str:
 
 def _breakdown(report: dict[str, Any], details: list[dict[str, Any]]) -> list[str]:
     """Satisfaction per feature and per tag: secret labels, so only ever in the sealed report."""
-    from pytest_holdout.report_json import counts_by_id
-    from pytest_holdout.scoring import breakdown
-    from pytest_holdout.summary import breakdown_lines
+    from pytest_holdout.reports.json_report import counts_by_id
+    from pytest_holdout.reports.scoring import breakdown
+    from pytest_holdout.reports.summary import breakdown_lines
 
     if "results" not in report:
         return []
