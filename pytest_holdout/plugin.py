@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_holdout.collection.items import HoldoutScenario
-from pytest_holdout.session.run import register, trial_seed
+from pytest_holdout.collection.items import HoldoutScenario, trial_seed
+from pytest_holdout.session.run import register
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:

@@ -9,32 +9,38 @@ JUnit XML, ``tmp_path`` names, ``PYTEST_CURRENT_TEST``) see opaque ids only.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 from _pytest.mark.structures import Mark
 
+from pytest_holdout.collection.context import HoldoutContext, context_of
+from pytest_holdout.collection.redaction import failure_repr
 from pytest_holdout.errors import HoldoutError
-from pytest_holdout.outcomes.records import TrialDetail
+from pytest_holdout.outcomes.records import TrialDetail, TrialOutcome
 from pytest_holdout.scenarios.model import Feature, Scenario
 from pytest_holdout.steps.runner import ScenarioRun, StepFailure
 
-if TYPE_CHECKING:
-    from pytest_holdout.session.run import HoldoutRun
-
-RUN_KEY = pytest.StashKey["HoldoutRun"]()
 _FIXTURES_KEY = pytest.StashKey[Any]()
+
+
+def trial_seed(base: int, item_id: str, trial: int) -> int:
+    """A seed per trial that depends only on the base seed and the trial's identity, so that any
+    process running it, in any order, gets the same one."""
+    digest = hashlib.sha256(f"{base}:{item_id}:{trial}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
 
 
 class HoldoutStore(pytest.Directory):
     """The ``scenarios_encrypted/`` directory: one child per scenario file that counts."""
 
     def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
-        run = holdout_run(self.config)
-        for file_id in run.file_ids():
-            yield HoldoutFile.from_parent(self, path=run.store.path(file_id))
+        context = context_of(self.config)
+        for file_id in context.file_ids:
+            yield HoldoutFile.from_parent(self, path=context.source.store.path(file_id))
 
 
 class HoldoutFile(pytest.File):
@@ -47,34 +53,42 @@ class HoldoutFile(pytest.File):
     """
 
     def collect(self) -> Iterable[pytest.Item]:
-        run = holdout_run(self.config)
+        context = context_of(self.config)
         file_id = self.path.name.removesuffix(".age")
-        if not run.can_decrypt:
-            yield from self._items(file_id, run, skip=run.no_key_reason)
+        if context.skip_reason:
+            yield from self._items(file_id, context, skip=context.skip_reason)
             return
-        if run.counts is not None:
-            yield from self._items(file_id, run, lazy=True)
+        if context.source.counts is not None:
+            yield from self._items(file_id, context, lazy=True)
             return
         try:
-            feature = run.load_feature(file_id)
+            feature = context.source.load_feature(file_id)
         except HoldoutError as exc:
-            yield from self._items(file_id, run, broken=str(exc))
+            yield from self._items(file_id, context, broken=str(exc))
             return
         for scenario in feature.scenarios:
-            for trial in range(1, run.trials + 1):
-                yield HoldoutScenario.create(self, run, feature, scenario, trial)
+            for trial in range(1, context.trials + 1):
+                yield HoldoutScenario.create(self, context, feature, scenario, trial)
 
     def _items(
-        self, file_id: str, run: HoldoutRun, *, skip: str = "", broken: str = "", lazy: bool = False
+        self,
+        file_id: str,
+        context: HoldoutContext,
+        *,
+        skip: str = "",
+        broken: str = "",
+        lazy: bool = False,
     ) -> Iterator[pytest.Item]:
         """Items made without reading the file: to be loaded before they run, skipped without a
         key, or failed when the file is unreadable. The signed manifest, where there is one, says
         how many there are, so deleting or spoiling a file costs as many failures as it had
         scenarios."""
-        count = run.expected_items(file_id) or 1
+        count = context.source.expected_items(file_id) or 1
         for index in range(1, count + 1):
-            for trial in range(1, run.trials + 1):
-                item = HoldoutScenario.create(self, run, None, None, trial, f"{file_id}-{index}")
+            for trial in range(1, context.trials + 1):
+                item = HoldoutScenario.create(
+                    self, context, None, None, trial, f"{file_id}-{index}"
+                )
                 item.skip_reason, item.broken, item.lazy = skip, broken, lazy
                 yield item
 
@@ -98,14 +112,14 @@ class HoldoutScenario(pytest.Function):
     def create(
         cls,
         parent: HoldoutFile,
-        run: HoldoutRun,
+        context: HoldoutContext,
         feature: Feature | None,
         scenario: Scenario | None,
         trial: int,
         item_id: str = "",
     ) -> HoldoutScenario:
         item_id = scenario.item_id if scenario else item_id
-        name = item_id if run.trials == 1 else f"{item_id}[t{trial}]"
+        name = item_id if context.trials == 1 else f"{item_id}[t{trial}]"
         # Every holdout item has the same function and sits in the same folder, so it sees the
         # same fixtures: work them out for the first item only (a measurable share of collection).
         shared = parent.parent.stash.get(_FIXTURES_KEY, None)
@@ -118,6 +132,8 @@ class HoldoutScenario(pytest.Function):
         item.failure: StepFailure | None = None
         item.unjudged = False
         item.detail: TrialDetail | None = None
+        item.phase_outcomes: dict[str, str] = {}
+        item.elapsed = 0.0
         if scenario is not None:
             item._mark_tags()
         return item
@@ -132,14 +148,14 @@ class HoldoutScenario(pytest.Function):
             Mark(tag, (), {}, _ispytest=True) for tag in sorted(self.scenario.tags)
         )
 
-    def load(self, run: HoldoutRun) -> None:
+    def load(self) -> None:
         """Fill in a lazily collected item before it runs (its tags become marks in time for
         pytest's skip and xfail handling). An unreadable file makes it a failing item."""
         if not self.lazy or self.scenario is not None or self.broken:
             return
         file_id, index = self.item_id.rsplit("-", 1)
         try:
-            feature = run.feature(file_id)
+            feature = context_of(self.config).source.feature(file_id)
         except HoldoutError as exc:
             self.broken = str(exc)
             return
@@ -148,6 +164,49 @@ class HoldoutScenario(pytest.Function):
             return
         self.feature, self.scenario = feature, feature.scenarios[int(index) - 1]
         self._mark_tags()
+
+    def new_detail(self) -> TrialDetail:
+        feature, scenario = self.feature, self.scenario
+        return TrialDetail(
+            item_id=self.item_id,
+            trial=self.trial,
+            feature=feature.name if feature else "",
+            scenario=scenario.name if scenario else "",
+            tags=sorted(scenario.tags) if scenario else [],
+            rule=scenario.rule if scenario else None,
+            examples=scenario.examples if scenario else None,
+        )
+
+    def outcome(self, base_seed: int, call_outcome: str = "passed") -> TrialOutcome:
+        """The trial's public outcome, from the outcomes of its phases so far (``call_outcome``
+        stands for a call phase that has not reported yet)."""
+        phases = self.phase_outcomes
+        status, reason = "satisfied", None
+        setup, call = phases.get("setup", "passed"), phases.get("call", call_outcome)
+        if setup == "skipped" or call == "skipped":
+            status = "pending"
+        elif self.broken:
+            status, reason = "unsatisfied", "unreadable"
+        elif setup == "failed":
+            status, reason = "unsatisfied", "setup error"
+        elif call == "failed":
+            status = "unsatisfied"
+            reason = self.failure.reason if self.failure else "error"
+        elif phases.get("teardown") == "failed":
+            status, reason = "unsatisfied", "teardown error"
+        elif self.unjudged:
+            status = "unjudged"
+        failure = self.failure if status == "unsatisfied" else None
+        return TrialOutcome(
+            item_id=self.item_id,
+            trial=self.trial,
+            status=status,
+            seed=trial_seed(base_seed, self.item_id, self.trial),
+            duration=self.elapsed,
+            failed_step=failure.index if failure else None,
+            failed_kind=failure.kind if failure else None,
+            reason=reason,
+        )
 
     def reportinfo(self) -> tuple[Path, int, str]:
         # Line 0, never a scenario's line: a skip mark reports the item's location.
@@ -159,31 +218,31 @@ class HoldoutScenario(pytest.Function):
         if self.broken:
             raise HoldoutFileError(self.broken)
         assert self.scenario is not None and self.feature is not None
-        run = holdout_run(self.config)
-        self.detail = run.new_detail(self)
-        scenario_run = ScenarioRun(self.scenario, run.registry, self.detail)
+        context = context_of(self.config)
+        self.detail = self.new_detail()
+        scenario_run = ScenarioRun(self.scenario, context.registry(), self.detail)
         try:
-            scenario_run.run(self._request, run.judge)
+            scenario_run.run(self._request, context.judge)
         finally:
             self.failure = scenario_run.failure
             self.unjudged = scenario_run.unjudged
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
-        return holdout_run(self.config).failure_repr(
-            self, excinfo, lambda: super(HoldoutScenario, self).repr_failure(excinfo)
+        return failure_repr(
+            self,
+            context_of(self.config),
+            lambda: super(HoldoutScenario, self).repr_failure(excinfo),
         )
 
     def _repr_failure_py(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> Any:
-        return holdout_run(self.config).failure_repr(
-            self, excinfo, lambda: super(HoldoutScenario, self)._repr_failure_py(excinfo, style)
+        return failure_repr(
+            self,
+            context_of(self.config),
+            lambda: super(HoldoutScenario, self)._repr_failure_py(excinfo, style),
         )
 
 
 class HoldoutFileError(Exception):
     """A scenario file could not be read. Its message is one public line naming the opaque id."""
-
-
-def holdout_run(config: pytest.Config) -> HoldoutRun:
-    return config.stash[RUN_KEY]

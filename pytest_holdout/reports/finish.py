@@ -8,18 +8,37 @@ from __future__ import annotations
 
 import os
 import platform
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
+from pytest_holdout.outcomes.records import TrialOutcome
 from pytest_holdout.reports import scoring
+from pytest_holdout.reports.history import append_history
 from pytest_holdout.reports.json_report import build_report, write_report
+from pytest_holdout.reports.sealed import write_sealed
+from pytest_holdout.reports.summary import github_summary_markdown, junit_properties
+from pytest_holdout.reports.summary import terminal_lines as figures
 
-if TYPE_CHECKING:
-    from pytest_holdout.session.run import HoldoutRun
+
+@dataclass(frozen=True)
+class ReportPlan:
+    """What the session asks of the reports: where to write them and how to gate."""
+
+    disclosure: str
+    min_satisfaction: float | None  # None: no gate
+    gate_mode: str
+    shard: tuple[int, int] | None = None
+    seed: int = 0
+    unlisted_files: int = 0
+    json_path: Path | None = None
+    history_path: Path | None = None
+    sealed_path: Path | None = None
+    recipients: Sequence[Any] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -29,53 +48,51 @@ class Result:
     report: dict[str, Any]
 
 
-def compute(run: HoldoutRun) -> Result:
-    score = scoring.score(run.outcomes)
-    # Without a key nothing ran: a developer's laptop, where a gate would only get in the way.
-    minimum = run.min_satisfaction if run.can_decrypt else None
-    gate = scoring.evaluate_gate(score, minimum, run.gate_mode)
+def compute(plan: ReportPlan, outcomes: Sequence[TrialOutcome]) -> Result:
+    score = scoring.score(outcomes)
+    gate = scoring.evaluate_gate(score, plan.min_satisfaction, plan.gate_mode)
     meta = {
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "python": platform.python_version(),
-        "shard": f"{run.shard[0]}/{run.shard[1]}" if run.shard else None,
-        "seed": run.base_seed,
-        "unlisted_files": len(run.unlisted),
+        "shard": f"{plan.shard[0]}/{plan.shard[1]}" if plan.shard else None,
+        "seed": plan.seed,
+        "unlisted_files": plan.unlisted_files,
     }
-    report = build_report(run.outcomes, disclosure=str(run.disclosure), gate=gate, meta=meta)
+    report = build_report(outcomes, disclosure=plan.disclosure, gate=gate, meta=meta)
     return Result(score, gate, report)
 
 
-def finish_session(run: HoldoutRun, session: pytest.Session) -> Result:
+def finish_session(
+    plan: ReportPlan,
+    outcomes: Sequence[TrialOutcome],
+    sealed_details: Sequence[str],
+    ordinary_failures: int,
+    session: pytest.Session,
+) -> Result:
     """Write every report, tell other plugins, and let the gate decide the exit status."""
-    from pytest_holdout.reports.summary import github_summary_markdown, junit_properties
-
-    result = compute(run)
+    result = compute(plan, outcomes)
     xml = _junit_xml(session.config)
     if xml is not None:
         for name, value in junit_properties(result.score, result.gate):
             xml.add_global_property(name, value)
-    if run.json_path is not None:
-        write_report(run.json_path, result.report)
-    if run.history_path is not None:
-        from pytest_holdout.reports.history import append_history
-
-        append_history(run.history_path, result.report)
+    if plan.json_path is not None:
+        write_report(plan.json_path, result.report)
+    if plan.history_path is not None:
+        append_history(plan.history_path, result.report)
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
         with Path(step_summary).open("a", encoding="utf-8") as file:
             file.write(github_summary_markdown(result.score, result.gate) + "\n")
-    if run.sealed_path is not None:
-        from pytest_holdout.reports.sealed import write_sealed
-
+    if plan.sealed_path is not None:
         # The sealed copy always holds per-id results (the breakdown by feature and tag needs
         # them), whatever the public disclosure.
         sealed_report = build_report(
-            run.outcomes, disclosure="ids", gate=result.gate, meta=result.report["meta"]
+            outcomes, disclosure="ids", gate=result.gate, meta=result.report["meta"]
         )
-        run_body = {"report": sealed_report, "details": sorted(run.sealed_details)}
-        write_sealed(run.sealed_path, run_body, run.recipients)
+        run_body = {"report": sealed_report, "details": sorted(sealed_details)}
+        write_sealed(plan.sealed_path, run_body, plan.recipients)
     session.config.hook.pytest_holdout_score(report=result.report, config=session.config)
-    _apply_gate(session, result.gate, run.ordinary_failures)
+    _apply_gate(session, result.gate, ordinary_failures)
     return result
 
 
@@ -95,15 +112,13 @@ def _junit_xml(config: pytest.Config) -> Any:
     return config.stash.get(xml_key, None)
 
 
-def terminal_lines(run: HoldoutRun, result: Result | None) -> list[str]:
-    from pytest_holdout.reports.summary import terminal_lines as figures
-
+def terminal_lines(plan: ReportPlan, result: Result | None) -> list[str]:
     if result is None:
         return ["no holdout trial reported"]
     lines = figures(result.score, result.gate)
-    if run.unlisted:
+    if plan.unlisted_files:
         lines.append(
-            f"{len(run.unlisted)} scenario file(s) not in the signed manifest were not run "
+            f"{plan.unlisted_files} scenario file(s) not in the signed manifest were not run "
             "(a keyholder runs `holdout manifest` to count them)"
         )
     return lines
