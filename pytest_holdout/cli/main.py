@@ -342,6 +342,7 @@ def check_command(args: argparse.Namespace) -> int:
 
 
 def manifest_command(args: argparse.Namespace) -> int:
+    from pytest_holdout.scenarios.parsing import count_scenarios
     from pytest_holdout.store import manifest
 
     store = store_of(args)
@@ -350,7 +351,7 @@ def manifest_command(args: argparse.Namespace) -> int:
         previous = manifest.verify(store, identities)
     except HoldoutError:
         previous = None
-    manifest.sign(store, identities)
+    manifest.sign(store, identities, count_scenarios)
     signed = manifest.verify(store, identities)
     print(
         f"signed {manifest.manifest_path(store)}: {len(signed.entries)} file(s), "

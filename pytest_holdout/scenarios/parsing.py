@@ -44,6 +44,11 @@ def parse_feature(data: bytes, file_id: str) -> Feature:
     raise ScenarioSyntaxError(file_id, line, detail)
 
 
+def count_scenarios(data: bytes, file_id: str) -> int:
+    """How many runnable scenarios one decrypted file holds (what the signed manifest records)."""
+    return len(parse_feature(data, file_id).scenarios)
+
+
 def _parse(data: bytes, file_id: str) -> Feature:
     text = _decode(data)
     first_line = _first_significant_line(text)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,20 +62,23 @@ def manifest_path(store: Store) -> Path:
     return store.root / MANIFEST
 
 
-def build(store: Store, identities: Sequence[Identity]) -> Manifest:
-    """The manifest of the store as it is: every file decrypted and parsed (so a keyholder
-    never signs a file that cannot run). Raises HoldoutError naming the first bad file."""
-    from pytest_holdout.scenarios.parsing import parse_feature
+# How many runnable scenarios a decrypted file holds (``scenarios.parsing.count_scenarios``);
+# raises HoldoutError for a file that cannot run. Passed in: the store sits below the parsers.
+CountScenarios = Callable[[bytes, str], int]
 
+
+def build(store: Store, identities: Sequence[Identity], count: CountScenarios) -> Manifest:
+    """The manifest of the store as it is: every file decrypted and counted (so a keyholder
+    never signs a file that cannot run). Raises HoldoutError naming the first bad file."""
     entries = {}
     for file_id in store.ids():
         data = store.read_bytes(file_id)
-        feature = parse_feature(decrypt(data, identities, file_id), file_id)
-        entries[file_id] = Entry(file_id, sha256_of(data), len(feature.scenarios))
+        items = count(decrypt(data, identities, file_id), file_id)
+        entries[file_id] = Entry(file_id, sha256_of(data), items)
     return Manifest(_recipients_sha256(store), entries)
 
 
-def sign(store: Store, identities: Sequence[Identity]) -> None:
+def sign(store: Store, identities: Sequence[Identity], count: CountScenarios) -> None:
     """Write MANIFEST for the store as it is, with one MAC line per identity in ``identities``.
 
     Lines from other keyholders are kept when they signed exactly the same content, so that
@@ -83,7 +86,7 @@ def sign(store: Store, identities: Sequence[Identity]) -> None:
     """
     if not identities:
         raise HoldoutError(f"{MANIFEST}: signing needs a private key")
-    body = _body(build(store, identities))
+    body = _body(build(store, identities, count))
     own = {identity.recipient for identity in identities}
     lines = [f"mac {_mac(identity, body)} {identity.recipient}" for identity in identities]
     previous = _read(store)

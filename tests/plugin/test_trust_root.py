@@ -6,6 +6,7 @@ from __future__ import annotations
 import pyrage
 import pytest
 
+from pytest_holdout.scenarios.parsing import count_scenarios
 from pytest_holdout.store import keys, manifest
 from pytest_holdout.store.files import Store
 
@@ -23,7 +24,7 @@ Feature: Two
 
 def sign(project: HoldoutProject) -> None:
     identities = keys.load_identities({"HOLDOUT_IDENTITY_FILE": str(project.key_file)})
-    manifest.sign(Store(project.store), identities)
+    manifest.sign(Store(project.store), identities, count_scenarios)
 
 
 def test_required_without_a_manifest_is_an_error(project: HoldoutProject) -> None:
