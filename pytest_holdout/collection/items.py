@@ -18,6 +18,7 @@ import pytest
 from _pytest.mark.structures import Mark
 
 from pytest_holdout.collection.context import HoldoutContext, context_of
+from pytest_holdout.collection.quiet_gc import fewer_collections
 from pytest_holdout.collection.redaction import failure_repr
 from pytest_holdout.errors import HoldoutError
 from pytest_holdout.outcomes.records import TrialDetail, TrialOutcome
@@ -39,8 +40,10 @@ class HoldoutStore(pytest.Directory):
 
     def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
         context = context_of(self.config)
-        for file_id in context.file_ids:
-            yield HoldoutFile.from_parent(self, path=context.source.store.path(file_id))
+        store = context.source.store
+        return [
+            HoldoutFile.from_parent(self, path=store.path(file_id)) for file_id in context.file_ids
+        ]
 
 
 class HoldoutFile(pytest.File):
@@ -53,6 +56,10 @@ class HoldoutFile(pytest.File):
     """
 
     def collect(self) -> Iterable[pytest.Item]:
+        with fewer_collections():
+            return list(self._collect())
+
+    def _collect(self) -> Iterator[pytest.Item]:
         context = context_of(self.config)
         file_id = self.path.name.removesuffix(".age")
         if context.skip_reason:

@@ -82,5 +82,9 @@ def _first_significant_line(text: str) -> str | None:
     return None
 
 
+# A Gherkin file's first significant line is a tag or a Feature line, in any of its languages.
+_GHERKIN_STARTS = ("@", *(f"{keyword}:" for keyword in FEATURE_KEYWORDS))
+
+
 def _starts_gherkin(line: str) -> bool:
-    return line.startswith("@") or any(line.startswith(f"{kw}:") for kw in FEATURE_KEYWORDS)
+    return line.startswith(_GHERKIN_STARTS)

@@ -19,6 +19,7 @@ from pytest_holdout.collection import selection
 from pytest_holdout.collection.context import CONTEXT_KEY, HoldoutContext
 from pytest_holdout.collection.isolation import HoldoutIsolation
 from pytest_holdout.collection.items import HoldoutScenario, HoldoutStore
+from pytest_holdout.collection.quiet_gc import fewer_collections
 from pytest_holdout.collection.source import ScenarioSource
 from pytest_holdout.errors import HoldoutError
 from pytest_holdout.judging.wiring import Judging
@@ -130,6 +131,15 @@ class HoldoutRun:
         if self.settings.shard is not None:
             selection.keep_shard(items, config, self.settings.shard, _item_id)
         return (yield from selection.select(items, config, _is_holdout))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(
+        self, item: pytest.Item, nextitem: pytest.Item | None
+    ) -> Generator[None, object, object]:
+        if not _is_holdout(item):
+            return (yield)
+        with fewer_collections():
+            return (yield)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:

@@ -383,3 +383,33 @@ parsing.parse_feature = crash
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([f"*{file_id}: could not be parsed (KeyError)*"])
     assert "Adding" not in result.stdout.str() + result.stderr.str()
+
+
+def test_the_garbage_collector_is_tuned_only_while_holdout_items_run(
+    project: HoldoutProject,
+) -> None:
+    project.steps(
+        """
+        import gc
+
+        gc.set_threshold(1234, 11, 12)  # the project's own tuning
+
+        @given("the collector is tuned for holdout work")
+        def tuned():
+            assert gc.get_threshold()[0] > 1234
+        """
+    )
+    ordinary = """
+        import gc
+
+        def test_sees_its_own_tuning():
+            assert gc.get_threshold() == (1234, 11, 12)
+        """
+    project.pytester.makepyfile(test_before=ordinary, test_after=ordinary)
+    project.add("Feature: f\n  Scenario: s\n    Given the collector is tuned for holdout work\n")
+    # An ordinary test before the store's trials and one after them.
+    result = project.run("-v", "test_before.py", "scenarios_encrypted", "test_after.py")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(
+        ["*test_before.py*PASSED*", "*S-*PASSED*", "*test_after.py*PASSED*"]
+    )
