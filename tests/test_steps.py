@@ -387,11 +387,17 @@ def module_level_step() -> None: ...
 
 
 class CountingParse(parsers.parse):
+    """Counts every use of the parser: trying a step, and parsing its arguments."""
+
     calls = 0
 
     def parse_arguments(self, text: str) -> dict[str, Any] | None:
         CountingParse.calls += 1
         return super().parse_arguments(text)
+
+    def is_matching(self, text: str) -> bool:
+        CountingParse.calls += 1
+        return super().is_matching(text)
 
 
 class CountingRe(parsers.re):

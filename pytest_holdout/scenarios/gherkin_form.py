@@ -10,12 +10,14 @@ from __future__ import annotations
 import itertools
 import re
 import textwrap
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from gherkin import Parser
 from gherkin.dialect import DIALECTS
 from gherkin.errors import CompositeParserException, ParserError, ParserException
+from gherkin.token_matcher import TokenMatcher
 
 from pytest_holdout.scenarios.model import Feature, Scenario, Step, StepKind
 
@@ -41,9 +43,17 @@ class MalformedFeature(Exception):
         self.detail = detail
 
 
+# One parser and token matcher per thread, reused for every file: both reset themselves at the
+# start of each parse, and building the matcher (its dialect tables) costs as much as parsing a
+# small file.
+_reusable = threading.local()
+
+
 def read_gherkin(text: str) -> Node:
+    if not hasattr(_reusable, "parser"):
+        _reusable.parser, _reusable.matcher = Parser(), TokenMatcher()
     try:
-        return Parser().parse(text)
+        return _reusable.parser.parse(text, _reusable.matcher)
     except ParserError as error:
         raise MalformedFeature(_first_error_line(error), str(error)) from None
 

@@ -99,6 +99,10 @@ class parse(StepParser):  # lower case, as in pytest-bdd
         result = self.parser.parse(text)
         return None if result is None else dict(result.named)
 
+    def is_matching(self, text: str) -> bool:
+        # Without converting the fields: matching is decided by the pattern alone.
+        return self.parser.parse(text, evaluate_result=False) is not None
+
     def argument_names(self) -> Iterable[str]:
         return self.parser.named_fields
 
