@@ -114,7 +114,7 @@ def test_an_app_that_does_not_answer_in_time_gets_the_delivery_again(notes, rece
     receiver.respond = slow_first
     try:
         notes.deliveries.enqueue(
-            delivery(receiver.url, policy=RetryPolicy(timeout=0.2, delays=(0,)))
+            delivery(receiver.url, policy=RetryPolicy(timeout=1.0, delays=(0,)))
         )
         (sent,) = notes.deliveries.wait()
     finally:
