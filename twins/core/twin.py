@@ -198,6 +198,10 @@ class Twin:
         self.stop()
 
     @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    @property
     def port(self) -> int:
         if self._server is None:
             raise RuntimeError(f"the {self.name} twin is not started")
@@ -224,7 +228,7 @@ class Twin:
         an error is ``ActionRefused`` with the service's code and message."""
         target = urlsplit(path)
         pairs = parse_qs(target.query, keep_blank_values=True)
-        host = f"{HOST}:{self._server.port}" if self._server is not None else HOST
+        host = f"{HOST}:{self.port}" if self.running else HOST
         request = Request(
             method=method.upper(),
             path=target.path,
