@@ -102,6 +102,11 @@ class Attempt:
     def ok(self) -> bool:
         return self.outcome == OK
 
+    @property
+    def summary(self) -> str:
+        """``"rejected, HTTP 200"``, ``"timeout"``: for error messages."""
+        return self.outcome if self.status is None else f"{self.outcome}, HTTP {self.status}"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "number": self.number,
@@ -203,18 +208,19 @@ class Deliveries:
         return delivery
 
     def send(self, delivery: Delivery) -> Delivery:
-        """One attempt now, in the calling thread, no retries: for the verification requests a
-        service makes while its caller waits for the verdict (``delivery.state`` tells it)."""
+        """Send ``delivery`` now, in the calling thread, its retries straight after a failure:
+        for the verification requests a service makes while its caller waits for the verdict
+        (``delivery.state`` tells it)."""
         check_url(delivery.url)
         with self._condition:
             self._register(delivery)
-            generation = self._generation
-        attempt, _ = self._attempt(delivery)
-        with self._condition:
-            if generation == self._generation:
-                delivery.attempts.append(attempt)
-                delivery.state = DELIVERED if attempt.ok else FAILED
-            self._condition.notify_all()
+        while delivery.state == PENDING:
+            attempt, answer = self._attempt(delivery)
+            delivery.attempts.append(attempt)
+            if attempt.ok:
+                delivery.state = DELIVERED
+            elif _retry_delay(delivery, answer) is None:
+                delivery.state = FAILED
         return delivery
 
     def poke(self) -> None:
@@ -303,11 +309,11 @@ class Deliveries:
     def _settle(self, delivery: Delivery, attempt: Attempt, answer: Answer | None) -> None:
         """Record ``attempt``; schedule the next one if the service retries this failure."""
         delivery.attempts.append(attempt)
-        retries = len(delivery.attempts) - 1
+        delay = None if attempt.ok else _retry_delay(delivery, answer)
         if attempt.ok:
             delivery.state, delivery.due = DELIVERED, None
-        elif retries < len(delivery.policy.delays) and delivery.retry_if(answer):
-            delivery.due = self._clock.now() + delivery.policy.delays[retries]
+        elif delay is not None:
+            delivery.due = self._clock.now() + delay
             heapq.heappush(self._queue, (delivery.due, next(self._order), delivery))
         else:
             delivery.state, delivery.due = FAILED, None
@@ -341,6 +347,14 @@ class Deliveries:
             "" if answer is None else answer.body[:RESPONSE_KEPT].decode("utf-8", "replace"),
         )
         return attempt, answer
+
+
+def _retry_delay(delivery: Delivery, answer: Answer | None) -> float | None:
+    """How long the retry after the last (failed) attempt waits, or None: no more retries."""
+    retries = len(delivery.attempts) - 1
+    if retries < len(delivery.policy.delays) and delivery.retry_if(answer):
+        return delivery.policy.delays[retries]
+    return None
 
 
 def _request(delivery: Delivery, headers: dict[str, str]) -> Answer:

@@ -95,10 +95,9 @@ def subscribe(
         )
     )
     if verification.state != "delivered":
-        (attempt,) = verification.attempts
         raise SubscriptionError(
             f"{request_url} did not answer the url_verification challenge "
-            f"({attempt.outcome}{f', HTTP {attempt.status}' if attempt.status else ''})"
+            f"({verification.attempts[-1].summary})"
         )
     with twin.lock:
         app.request_url, app.events, app.timeout = request_url, wanted, chosen
