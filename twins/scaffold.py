@@ -21,10 +21,9 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-import yaml
-
 from holdout_twins import scaffold_templates as templates
 from holdout_twins.core.described import Operation, example
+from holdout_twins.core.seed import SeedError, load_mapping
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -38,15 +37,11 @@ class ScaffoldError(Exception):
 
 # --- reading the description ------------------------------------------------------------------
 def load_description(path: str | Path) -> dict[str, Any]:
-    path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-        document = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except OSError as error:
-        raise ScaffoldError(f"{path}: cannot read the description ({error.strerror})") from None
-    except (ValueError, yaml.YAMLError):
-        raise ScaffoldError(f"{path}: the description is not valid JSON or YAML") from None
-    if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
+        document = load_mapping(path, "the description")
+    except SeedError as error:
+        raise ScaffoldError(str(error)) from None
+    if not isinstance(document.get("paths"), dict):
         raise ScaffoldError(f"{path}: not an OpenAPI 3 or Swagger 2 description (no paths)")
     if not (str(document.get("openapi", "")).startswith("3") or document.get("swagger") == "2.0"):
         raise ScaffoldError(f"{path}: not an OpenAPI 3 or Swagger 2 description")

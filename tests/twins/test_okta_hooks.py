@@ -23,6 +23,7 @@ from holdout_twins.okta import OktaTwin
 
 HTTPS_CHECK = "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"
 ADMIN = "admin@twin-org.example"
+HOOKS = "/api/v1/eventHooks"
 
 
 @pytest.fixture(autouse=True)
@@ -195,27 +196,28 @@ def test_a_failed_event_is_retried_once(okta, receiver):
     assert delivery.state == "failed"
 
 
-def test_the_hooks_api_manages_hooks_as_okta_does(okta, receiver, send):
-    body = {
+def hook_body(uri: str, **changes: Any) -> dict[str, Any]:
+    return {
         "name": "Audit",
         "events": {"type": "EVENT_TYPE", "items": ["user.lifecycle.create"]},
-        "channel": {"type": "HTTP", "version": "1.0.0", "config": {"uri": receiver.url}},
+        "channel": {"type": "HTTP", "version": "1.0.0", "config": {"uri": uri}},
+        **changes,
     }
-    created = send(
-        okta,
-        "POST",
-        "/api/v1/eventHooks",
-        body,
-        token=None,
-        headers={"Authorization": f"SSWS {okta.token}"},
-    ).json()
-    path = f"/api/v1/eventHooks/{created['id']}"
-    auth = {"Authorization": f"SSWS {okta.token}"}
+
+
+def ssws(okta: OktaTwin) -> dict[str, str]:
+    return {"Authorization": f"SSWS {okta.token}"}
+
+
+def test_the_hooks_api_manages_hooks_as_okta_does(okta, receiver, send):
+    auth = ssws(okta)
+    created = send(okta, "POST", HOOKS, hook_body(receiver.url), auth, token=None).json()
+    path = f"{HOOKS}/{created['id']}"
 
     refused = send(okta, "DELETE", path, headers=auth, token=None)
     send(okta, "POST", path + "/lifecycle/deactivate", headers=auth, token=None)
     deleted = send(okta, "DELETE", path, headers=auth, token=None)
-    listed = send(okta, "GET", "/api/v1/eventHooks", headers=auth, token=None)
+    listed = send(okta, "GET", HOOKS, headers=auth, token=None)
 
     assert created["id"].startswith("who") and created["status"] == "ACTIVE"
     assert created["channel"]["config"]["authScheme"] is None
@@ -226,40 +228,19 @@ def test_the_hooks_api_manages_hooks_as_okta_does(okta, receiver, send):
 
 
 @pytest.mark.parametrize(
-    ("change", "message"),
+    ("uri", "changes", "message"),
     [
-        (
-            {
-                "channel": {
-                    "type": "HTTP",
-                    "version": "1.0.0",
-                    "config": {"uri": "http://example.com/"},
-                }
-            },
-            "loopback",
-        ),
-        ({"events": {"type": "EVENT_TYPE", "items": ["user.session.start"]}}, "user.session.start"),
-        ({"name": ""}, "name"),
+        ("http://example.com/", {}, "loopback"),
+        (None, {"events": {"type": "EVENT_TYPE", "items": ["user.session.start"]}}, "session"),
+        (None, {"name": ""}, "name"),
     ],
 )
 def test_a_hook_that_cannot_be_created_gets_oktas_validation_error(
-    okta, receiver, send, change, message
+    okta, receiver, send, uri, changes, message
 ):
-    body = {
-        "name": "Audit",
-        "events": {"type": "EVENT_TYPE", "items": ["user.lifecycle.create"]},
-        "channel": {"type": "HTTP", "version": "1.0.0", "config": {"uri": receiver.url}},
-        **change,
-    }
+    body = hook_body(uri or receiver.url, **changes)
 
-    answer = send(
-        okta,
-        "POST",
-        "/api/v1/eventHooks",
-        body,
-        token=None,
-        headers={"Authorization": f"SSWS {okta.token}"},
-    )
+    answer = send(okta, "POST", HOOKS, body, ssws(okta), token=None)
 
     assert answer.status == 400
     assert answer.json()["errorCode"] == "E0000001"
