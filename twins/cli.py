@@ -1,4 +1,5 @@
-"""``holdout twin serve``: run twins as standalone servers for software in any language.
+"""``holdout twin serve``: run twins as standalone servers for software in any language;
+``holdout twin scaffold``: start a new twin from an API description.
 
 The ``holdout`` command calls ``register(subparsers)``; ``python -m holdout_twins.cli serve slack``
 runs the same command without it.
@@ -15,6 +16,7 @@ from types import FrameType
 
 from holdout_twins import TWINS, UnknownTwin, twin_class
 from holdout_twins.core import SeedError, Twin, load_seed
+from holdout_twins.scaffold import ScaffoldError, scaffold
 
 
 class _Usage(Exception):
@@ -23,7 +25,9 @@ class _Usage(Exception):
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``twin`` (with ``serve``) to the ``holdout`` command's subcommands."""
-    parser = subparsers.add_parser("twin", help="run digital twins of the services under test")
+    parser = subparsers.add_parser(
+        "twin", help="run digital twins of the services under test, or start a new one"
+    )
     add_commands(parser)
 
 
@@ -57,6 +61,42 @@ def add_commands(parser: argparse.ArgumentParser) -> None:
         help="enforce the services' documented rate limits (off by default)",
     )
     serve.set_defaults(func=serve_command)
+    scaffold = commands.add_parser(
+        "scaffold",
+        help="write a new twin's folder from an OpenAPI 3 or Swagger 2 description",
+        description="Write a twin folder in the framework's layout for the chosen operations: "
+        "route stubs, request checks and response shapes from the description, and tests "
+        "that fail until each stub is filled in.",
+    )
+    scaffold.add_argument("name", metavar="NAME", help="the twin's name (lower case: notes)")
+    scaffold.add_argument(
+        "--from",
+        dest="description",
+        required=True,
+        metavar="DESCRIPTION",
+        help="the service's OpenAPI 3 or Swagger 2 description (JSON or YAML)",
+    )
+    scaffold.add_argument(
+        "--operations",
+        nargs="+",
+        required=True,
+        metavar="OPERATION",
+        help="operation ids, or 'METHOD /path', of the operations to scaffold",
+    )
+    scaffold.add_argument(
+        "--into", default="twins", metavar="DIR", help="where the folder goes (default: twins)"
+    )
+    scaffold.add_argument(
+        "--tests",
+        default="tests/twins",
+        metavar="DIR",
+        help="where its tests go (default: tests/twins)",
+    )
+    scaffold.add_argument(
+        "--package", metavar="NAME", help="its import name (default: holdout_twins.NAME)"
+    )
+    scaffold.add_argument("--force", action="store_true", help="replace an existing twin folder")
+    scaffold.set_defaults(func=scaffold_command)
 
 
 def serve_command(args: argparse.Namespace) -> int:
@@ -86,6 +126,27 @@ def serve_command(args: argparse.Namespace) -> int:
             twin.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def scaffold_command(args: argparse.Namespace) -> int:
+    """Write the twin and its tests; print what was written and what to do next."""
+    try:
+        written = scaffold(
+            args.name,
+            args.description,
+            args.operations,
+            args.into,
+            args.tests,
+            args.package,
+            args.force,
+        )
+    except (ScaffoldError, OSError) as error:
+        print(f"holdout twin scaffold: {_one_line(error)}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    print(f"next: fill in the stubs in {written[0].parent / 'routes.py'}, then run {written[-1]}")
+    return 0
 
 
 def _start(args: argparse.Namespace) -> list[Twin]:

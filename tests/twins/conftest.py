@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
+import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -178,3 +181,87 @@ def client(slack: Twin) -> Any:
     from slack_sdk import WebClient
 
     return WebClient(token=slack.token, base_url=slack.base_url + "/api/")
+
+
+@dataclass
+class Received:
+    """One request an app's endpoint received from a twin."""
+
+    method: str
+    path: str
+    headers: dict[str, str]  # lower-cased names
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+# What the endpoint answers: status, headers, body.
+Answer = tuple[int, dict[str, str], bytes]
+
+
+@dataclass
+class Receiver:
+    """An app's endpoint on 127.0.0.1 that records what it receives. ``respond`` decides each
+    answer (200 "ok" by default); it may block on an event to play a slow app."""
+
+    requests: list[Received] = field(default_factory=list)
+    respond: Callable[[Received], Answer] = lambda received: (200, {}, b"ok")
+    url: str = ""
+
+    def bodies(self) -> list[Any]:
+        return [received.json() for received in self.requests if received.body]
+
+
+def _receiver_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            received = Received(
+                self.command,
+                self.path,
+                {name.lower(): value for name, value in self.headers.items()},
+                self.rfile.read(length),
+            )
+            receiver.requests.append(received)
+            status, headers, body = receiver.respond(received)
+            try:
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the twin gave up waiting
+
+        do_GET = do_POST = _serve
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """An endpoint on 127.0.0.1 for a twin's deliveries (``receiver.url``, ``.requests``)."""
+    endpoint = Receiver()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _receiver_handler(endpoint))
+    server.daemon_threads = True
+    endpoint.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield endpoint
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """A loopback URL on which nothing listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/nobody"

@@ -10,6 +10,15 @@ from __future__ import annotations
 from holdout_twins.core.clock import DEFAULT_EPOCH, Clock
 from holdout_twins.core.control import control_body
 from holdout_twins.core.errors import Generic, ServiceError
+from holdout_twins.core.events import (
+    Answer,
+    Attempt,
+    Deliveries,
+    Delivery,
+    DeliveryError,
+    RetryPolicy,
+    check_url,
+)
 from holdout_twins.core.faults import Fault, Faults
 from holdout_twins.core.http import (
     FORM_TYPE,
@@ -24,6 +33,7 @@ from holdout_twins.core.http import (
 from holdout_twins.core.ids import ALNUM, LOWER_ALNUM, UPPER_ALNUM, IdSource
 from holdout_twins.core.journal import Entry, Journal
 from holdout_twins.core.pagination import Page, decode_cursor, encode_cursor, page
+from holdout_twins.core.people import ActionRefused, Person, UnknownPerson
 from holdout_twins.core.ratelimit import LimitStatus, RateLimit, RateLimits
 from holdout_twins.core.router import Route, Router
 from holdout_twins.core.seed import SeedError, load_seed
@@ -36,7 +46,13 @@ __all__ = [
     "JSON_TYPE",
     "LOWER_ALNUM",
     "UPPER_ALNUM",
+    "ActionRefused",
+    "Answer",
+    "Attempt",
     "Clock",
+    "Deliveries",
+    "Delivery",
+    "DeliveryError",
     "Entry",
     "Fault",
     "Faults",
@@ -46,16 +62,20 @@ __all__ = [
     "Journal",
     "LimitStatus",
     "Page",
+    "Person",
     "RateLimit",
     "RateLimits",
     "Request",
     "Response",
+    "RetryPolicy",
     "Route",
     "Router",
     "SeedError",
     "ServiceError",
     "Snapshot",
     "Twin",
+    "UnknownPerson",
+    "check_url",
     "control_body",
     "decode_cursor",
     "encode_cursor",

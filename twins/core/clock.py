@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 # 2026-01-01T00:00:00Z. A fixed start, so that timestamps a twin hands out are the same every run.
@@ -20,6 +21,11 @@ class Clock:
     def __init__(self, start: float = DEFAULT_EPOCH) -> None:
         self._now = start
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every move (deliveries send the retries that fell due)."""
+        self._listeners.append(listener)
 
     def now(self) -> float:
         """Seconds since the Unix epoch, as the twin sees them."""
@@ -31,11 +37,18 @@ class Clock:
             raise ValueError("a twin's clock only moves forward")
         with self._lock:
             self._now += seconds
-            return self._now
+            now = self._now
+        self._moved()
+        return now
 
     def set(self, timestamp: float) -> None:
         with self._lock:
             self._now = timestamp
+        self._moved()
+
+    def _moved(self) -> None:
+        for listener in self._listeners:
+            listener()
 
     def isoformat(self) -> str:
         """``now()`` as an ISO 8601 UTC string with milliseconds, e.g. for JSON "created" fields."""

@@ -1,4 +1,5 @@
-"""The control endpoint under ``/_twin/``: reset, snapshots, journal, faults, clock, limits.
+"""The control endpoint under ``/_twin/``: reset, snapshots, journal, faults, clock, limits,
+deliveries and people's actions.
 
 It lets software in any language (and ``curl``) drive a twin the way Python does through the
 ``Twin`` object. It needs no token: twins listen on 127.0.0.1 only.
@@ -10,12 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 from holdout_twins.core.errors import Generic, ServiceError
 from holdout_twins.core.http import Request, Response, json_response
+from holdout_twins.core.people import ActionRefused, UnknownPerson
 from holdout_twins.core.router import Route, Router
 
 if TYPE_CHECKING:
     from holdout_twins.core.twin import Twin
 
 control = Router()
+# Routes that wait for the app under test: they must not hold the twin's lock, because the app
+# may call the twin while it handles a delivery.
+UNLOCKED = frozenset({"wait_deliveries"})
 
 
 def handle_control(twin: Twin, request: Request) -> Response:
@@ -24,6 +29,8 @@ def handle_control(twin: Twin, request: Request) -> Response:
     ...}``."""
     try:
         route, request.path_params = _resolve(twin, request)
+        if route.name in UNLOCKED:
+            return json_response(route.handler(twin, request))
         with twin.lock:
             return json_response(route.handler(twin, request))
     except ServiceError as error:
@@ -205,3 +212,45 @@ def clear_rate_limits(twin: Twin, request: Request) -> dict[str, Any]:
 def issue_token(twin: Twin, request: Request) -> dict[str, Any]:
     """A new token for the twin's default principal, e.g. for a second client."""
     return {"token": twin.issue_token(twin.default_principal())}
+
+
+@control.get("/_twin/deliveries", name="deliveries")
+def deliveries(twin: Twin, request: Request) -> dict[str, Any]:
+    """What the twin sent to the app; ``?kind=event_callback`` lists one kind only."""
+    kind = request.query.get("kind")
+    found = twin.deliveries.of(kind) if kind else twin.deliveries.entries()
+    return {"deliveries": [delivery.to_dict() for delivery in found]}
+
+
+@control.post("/_twin/deliveries/wait", name="wait_deliveries")
+def wait_deliveries(twin: Twin, request: Request) -> dict[str, Any]:
+    """Wait until nothing is being sent or due (``{"timeout": 10}``, seconds), then list them."""
+    data = control_body(request)
+    timeout = _number(data, "timeout") if "timeout" in data else 10.0
+    try:
+        found = twin.deliveries.wait(timeout)
+    except TimeoutError as error:
+        raise ServiceError(504, "deliveries_pending", str(error)) from None
+    return {"deliveries": [delivery.to_dict() for delivery in found]}
+
+
+@control.post("/_twin/act", name="act")
+def act(twin: Twin, request: Request) -> dict[str, Any]:
+    """A person's action: ``{"as": "alice", "action": "post_message", "args": {...}}``, the
+    arguments of ``twin.act_as(who).<action>(...)``; answers ``{"result": ...}``."""
+    data = control_body(request)
+    who, action, args = data.get("as"), data.get("action"), data.get("args", {})
+    if not isinstance(who, str) or not isinstance(action, str) or not isinstance(args, dict):
+        raise ServiceError(400, "invalid_body", "give 'as' and 'action' (strings), 'args' (object)")
+    if twin.person_class is None or action not in twin.person_class.actions:
+        known = ", ".join(sorted(twin.person_class.actions)) if twin.person_class else "none"
+        raise ServiceError(400, "unknown_action", f"{action!r} (actions: {known})")
+    try:
+        person = twin.act_as(who)
+        return {"result": getattr(person, action)(**args)}
+    except UnknownPerson as error:
+        raise ServiceError(404, "person_not_found", str(error)) from None
+    except ActionRefused as error:
+        raise ServiceError(409, "action_refused", str(error)) from None
+    except TypeError as error:
+        raise ServiceError(400, "invalid_body", str(error)) from None

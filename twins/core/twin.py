@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import threading
 import time
 import traceback
@@ -10,14 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 from holdout_twins.core.clock import DEFAULT_EPOCH, Clock
 from holdout_twins.core.control import handle_control
 from holdout_twins.core.errors import Generic, ServiceError
+from holdout_twins.core.events import Deliveries
 from holdout_twins.core.faults import Faults
-from holdout_twins.core.http import Request, Response, json_response
+from holdout_twins.core.http import JSON_TYPE, Headers, Request, Response, json_response
 from holdout_twins.core.ids import ALNUM, IdSource
 from holdout_twins.core.journal import Entry, Journal
+from holdout_twins.core.people import ActionRefused, Person
 from holdout_twins.core.ratelimit import LimitStatus, RateLimit, RateLimits
 from holdout_twins.core.router import Router, as_response
 from holdout_twins.core.seed import SeedError, load_seed
@@ -62,6 +66,8 @@ class Twin:
     default_rate_limits: ClassVar[Mapping[str, RateLimit]] = {}  # the service's documented limits
     # Extra control routes under /_twin/ (scripting a model's replies, ...), tried after the core's.
     control_router: ClassVar[Router | None] = None
+    # Who steps can act as (``twin.act_as(who)``): the service's Person subclass, if it has one.
+    person_class: ClassVar[type[Person] | None] = None
 
     def __init__(self, seed: int = 0, seed_data: Mapping[str, Any] | None = None) -> None:
         if seed_data is None:
@@ -73,6 +79,8 @@ class Twin:
         self.faults = Faults(seed)
         self.rate_limits = RateLimits(self.default_rate_limits)
         self.internal_errors: list[str] = []  # tracebacks of twin bugs, answered with HTTP 500
+        self.deliveries = Deliveries(self.clock, self.name)  # what the twin sends to the app
+        self.clock.on_change(self.deliveries.poke)
         self._server: ServerThread | None = None
         self._snapshots: dict[str, Snapshot] = {}
         self.reset(seed)
@@ -134,6 +142,7 @@ class Twin:
             self.ids = IdSource(self.seed)
             self.clock.set(DEFAULT_EPOCH)
             self.journal.clear()
+            self.deliveries.clear()
             self.faults.clear()
             self.faults.reseed(self.seed)
             self.rate_limits.reset()
@@ -177,6 +186,7 @@ class Twin:
         return self
 
     def stop(self) -> None:
+        self.deliveries.stop()
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -188,6 +198,10 @@ class Twin:
         self.stop()
 
     @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    @property
     def port(self) -> int:
         if self._server is None:
             raise RuntimeError(f"the {self.name} twin is not started")
@@ -197,6 +211,43 @@ class Twin:
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>``, without a trailing slash."""
         return f"http://{HOST}:{self.port}"
+
+    # --- people acting through the twin -----------------------------------------------------------
+    def act_as(self, who: str) -> Person:
+        """Someone in the service (by id, login or email) whose actions are steps of a scenario:
+        ``slack.act_as("alice").post_message(...)``. ``UnknownPerson`` if there is no such one."""
+        if self.person_class is None:
+            raise NotImplementedError(f"the {self.name} twin has no people to act as")
+        with self.lock:
+            return self.person_class(self, self.person_class.find(self, who))
+
+    def perform(self, principal: Any, method: str, path: str, body: Any = None) -> Any:
+        """``method path`` (with a JSON ``body``) as ``principal``, in process: the route's
+        handler runs under the lock as for an HTTP request, without authentication, rate limits,
+        faults or the journal (they concern the app's own calls). Returns the answer's JSON;
+        an error is ``ActionRefused`` with the service's code and message."""
+        target = urlsplit(path)
+        pairs = parse_qs(target.query, keep_blank_values=True)
+        host = f"{HOST}:{self.port}" if self.running else HOST
+        request = Request(
+            method=method.upper(),
+            path=target.path,
+            query={key: values[-1] for key, values in pairs.items()},
+            query_values=pairs,
+            headers=Headers([("Content-Type", JSON_TYPE), ("Host", host)]),
+            body=b"" if body is None else json.dumps(body).encode("utf-8"),
+        )
+        try:
+            route, request.path_params = self.router.resolve(request.method, request.path)
+            request.operation, request.principal = route.name, principal
+            with self.lock:
+                response = as_response(route.handler(self, request))
+        except ServiceError as error:
+            detail = f"{error.code}: {error.message}" if error.message else error.code
+            raise ActionRefused(f"{self.name} refused {method} {path}: {detail}") from None
+        if response.status >= 400:
+            raise ActionRefused(f"{self.name} refused {method} {path}: HTTP {response.status}")
+        return response.json()
 
     # --- the request pipeline ---------------------------------------------------------------------
     def handle(self, request: Request) -> Response | None:

@@ -21,7 +21,7 @@ from holdout_twins.core import (
     json_response,
     page,
 )
-from holdout_twins.jira import jql
+from holdout_twins.jira import jql, webhooks
 from holdout_twins.jira.errors import field_errors, jira_error, not_found
 from holdout_twins.jira.fields import apply_changes, field_changes, reference, rich_text
 from holdout_twins.jira.render import ISSUE_FIELDS, Renderer, jira_time
@@ -59,8 +59,7 @@ def version(request: Request) -> int:
 
 def renderer(twin: JiraTwin, request: Request) -> Renderer:
     """Renders for the version in the path, with links to the host the client called."""
-    host = request.headers.get("host") or f"127.0.0.1:{twin.port}"
-    return Renderer(twin.state, f"http://{host}", version(request))
+    return Renderer(twin.state, twin.url_for(request), version(request))
 
 
 def body(request: Request) -> dict[str, Any]:
@@ -280,6 +279,7 @@ def create_issue(twin: JiraTwin, request: Request) -> Response:
         site, project, changes.pop("issuetype"), changes.pop("summary"), reporter
     )
     apply_changes(twin, request.principal, issue, changes)
+    webhooks.issue_created(twin, issue, request.principal)
     created = {"id": issue.id, "key": issue.key, "self": renderer(twin, request).issue_self(issue)}
     return json_response(created, 201)
 
@@ -300,13 +300,18 @@ def edit_issue(twin: JiraTwin, request: Request) -> Response:
     )
     if errors:
         raise field_errors(errors)
+    before = webhooks.tracked(twin.state, issue)
     apply_changes(twin, request.principal, issue, changes)
+    items = webhooks.changes(before, webhooks.tracked(twin.state, issue))
+    webhooks.issue_updated(twin, issue, request.principal, items, "issue_updated")
     return Response(204)
 
 
 @api("DELETE", "issue/{key}", "issue.delete")
 def delete_issue(twin: JiraTwin, request: Request) -> Response:
-    twin.state.remove_issue(find_issue(twin, request.path_params["key"]))
+    issue = find_issue(twin, request.path_params["key"])
+    webhooks.issue_deleted(twin, issue, request.principal)
+    twin.state.remove_issue(issue)
     return Response(204)
 
 
@@ -316,8 +321,11 @@ def assign_issue(twin: JiraTwin, request: Request) -> Response:
     account = body(request).get("accountId")
     if account is not None and account not in twin.state.users:
         raise field_errors({"assignee": f"User '{account}' cannot be assigned issues."})
+    before = webhooks.tracked(twin.state, issue)
     issue.assignee = account
     issue.updated = twin.clock.now()
+    items = webhooks.changes(before, webhooks.tracked(twin.state, issue))
+    webhooks.issue_updated(twin, issue, request.principal, items, "issue_assigned")
     return Response(204)
 
 
@@ -341,6 +349,7 @@ def add_comment(twin: JiraTwin, request: Request) -> Response:
     if text is None:
         raise field_errors({"comment": "Comment body can not be empty!"})
     comment = twin.add_comment(issue, request.principal, text)
+    webhooks.comment_event(twin, "comment_created", issue, comment)
     return json_response(renderer(twin, request).comment(issue, comment), 201)
 
 
@@ -368,6 +377,7 @@ def update_comment(twin: JiraTwin, request: Request) -> dict[str, Any]:
     comment.body = text
     comment.updated = twin.clock.now()
     comment.update_author = request.principal
+    webhooks.comment_event(twin, "comment_updated", issue, comment)
     return renderer(twin, request).comment(issue, comment)
 
 
@@ -375,6 +385,7 @@ def update_comment(twin: JiraTwin, request: Request) -> dict[str, Any]:
 def delete_comment(twin: JiraTwin, request: Request) -> Response:
     issue, comment = _comment(twin, request)
     issue.comments.remove(comment)
+    webhooks.comment_event(twin, "comment_deleted", issue, comment)
     return Response(204)
 
 
@@ -410,8 +421,11 @@ def do_transition(twin: JiraTwin, request: Request) -> Response:
     )
     if errors:
         raise field_errors(errors)
+    before = webhooks.tracked(site, issue)
     apply_changes(twin, request.principal, issue, changes)
     twin.move(site, issue, site.statuses[transition.to])
+    items = webhooks.changes(before, webhooks.tracked(site, issue))
+    webhooks.issue_updated(twin, issue, request.principal, items, "issue_generic")
     return Response(204)
 
 

@@ -133,6 +133,22 @@ class Link:
 
 
 @dataclass
+class Webhook:
+    """An admin webhook (``/rest/webhooks/1.0/webhook``): where Jira posts which events."""
+
+    id: int
+    name: str
+    url: str
+    events: list[str]  # "jira:issue_created", "comment_created", ...
+    jql: str | None = None  # only issues this JQL matches (the "issue-related events" filter)
+    exclude_body: bool = False  # post no JSON, only the event's headers
+    secret: str | None = None  # signs each request: X-Hub-Signature: sha256=<HMAC of the body>
+    enabled: bool = True
+    last_updated: float = 0.0
+    last_updated_user: str = ""  # account id
+
+
+@dataclass
 class Site:
     """The whole state of a Jira twin."""
 
@@ -153,6 +169,7 @@ class Site:
     link_types: dict[str, LinkType] = field(default_factory=dict)
     issues: dict[str, Issue] = field(default_factory=dict)  # by id, in creation order
     links: dict[str, Link] = field(default_factory=dict)
+    webhooks: dict[int, Webhook] = field(default_factory=dict)
 
     # --- finding things (None when absent; the routes turn that into Jira's 404 or 400) --------
     def project(self, id_or_key: str) -> Project | None:

@@ -16,10 +16,15 @@ from holdout_twins.core import (
     Response,
     ServiceError,
     Twin,
+    check_url,
     json_response,
 )
-from holdout_twins.jira import adf
+from holdout_twins.jira import (
+    adf,
+    webhook_routes,  # noqa: F401 (registers the webhook admin API)
+)
 from holdout_twins.jira.errors import GENERIC_ERRORS, jira_error
+from holdout_twins.jira.people import JiraPerson
 from holdout_twins.jira.routes import router
 from holdout_twins.jira.state import (
     Comment,
@@ -33,6 +38,7 @@ from holdout_twins.jira.state import (
     StatusCategory,
     Transition,
     User,
+    Webhook,
 )
 
 # Jira's three fixed status categories.
@@ -61,6 +67,7 @@ class JiraTwin(Twin):
 
     name = "jira"
     router = router
+    person_class = JiraPerson
     seed_path = Path(__file__).with_name("seed.yaml")
     default_rate_limits: ClassVar[dict[str, RateLimit]] = {
         route.name: READ if "GET" in route.methods else WRITE for route in router.routes
@@ -109,6 +116,10 @@ class JiraTwin(Twin):
             site.projects[project.id] = project
             for seeded in issues:
                 self._seed_issue(site, project, seeded)
+        for fields in seed_data.get("webhooks", []):  # registered before the test, by an admin
+            webhook = Webhook(self.ids.next("webhook"), last_updated_user=site.account, **fields)
+            check_url(webhook.url)
+            site.webhooks[webhook.id] = webhook
         return site
 
     def _seed_issue(self, site: Site, project: Project, seeded: dict[str, Any]) -> None:
@@ -177,6 +188,11 @@ class JiraTwin(Twin):
             issue.resolved = issue.resolved or issue.updated
         else:
             issue.resolved = None
+
+    def url_for(self, request: Request) -> str:
+        """The site's URL as the client addressed it: links in answers point back there."""
+        host = request.headers.get("host") or f"127.0.0.1:{self.port}"
+        return f"http://{host}"
 
     # --- hooks ------------------------------------------------------------------------------------
     def default_principal(self) -> str:

@@ -18,6 +18,7 @@ from holdout_twins.core import (
     encode_cursor,
     json_response,
 )
+from holdout_twins.okta import hooks
 from holdout_twins.okta.expressions import Dialect, ExpressionError, parse
 from holdout_twins.okta.state import (
     ACTIVE,
@@ -238,9 +239,13 @@ def create_user(twin: OktaTwin, request: Request) -> dict[str, Any]:
     user = twin.new_user(org, None, profile, status)
     user.password = password
     user.password_changed = user.created if password else None
+    hooks.user_event(twin, "user.lifecycle.create", user, request.principal)
+    if status == ACTIVE:
+        hooks.user_event(twin, "user.lifecycle.activate", user, request.principal)
     for group in groups:
         group.members.append(user.id)
         group.last_membership_updated = user.created
+        hooks.membership_event(twin, "group.user_membership.add", user, group, request.principal)
     return user.to_api(twin.org_url(request))
 
 
@@ -317,7 +322,9 @@ def delete_user(twin: OktaTwin, request: Request) -> Response:
     org = twin.state
     if user.status != DEPROVISIONED:
         _set_status(twin, user, DEPROVISIONED)
+        hooks.user_event(twin, "user.lifecycle.deactivate", user, request.principal)
         return _no_content()
+    hooks.user_event(twin, "user.lifecycle.delete.initiated", user, request.principal)
     del org.users[user.id]
     for group in org.groups.values():
         if user.id in group.members:
@@ -335,6 +342,7 @@ def activate_user(twin: OktaTwin, request: Request) -> dict[str, Any]:
     if user.status not in (STAGED, PROVISIONED, DEPROVISIONED):
         raise validation_failed("status", f"cannot activate a user that is {user.status}")
     _set_status(twin, user, ACTIVE if user.password else PROVISIONED)
+    hooks.user_event(twin, "user.lifecycle.activate", user, request.principal)
     if _flag(request, "sendEmail", True):
         return {}
     token = twin.ids.string(20, ALNUM)
@@ -350,6 +358,7 @@ def deactivate_user(twin: OktaTwin, request: Request) -> dict[str, Any]:
     if user.status == DEPROVISIONED:
         raise validation_failed("status", "the user is already deactivated")
     _set_status(twin, user, DEPROVISIONED)
+    hooks.user_event(twin, "user.lifecycle.deactivate", user, request.principal)
     return {}
 
 
@@ -360,6 +369,7 @@ def suspend_user(twin: OktaTwin, request: Request) -> dict[str, Any]:
     if user.status != ACTIVE:
         raise validation_failed("status", "Cannot suspend a user that is not active")
     _set_status(twin, user, SUSPENDED)
+    hooks.user_event(twin, "user.lifecycle.suspend", user, request.principal)
     return {}
 
 
@@ -369,6 +379,7 @@ def unsuspend_user(twin: OktaTwin, request: Request) -> dict[str, Any]:
     if user.status != SUSPENDED:
         raise validation_failed("status", "Cannot unsuspend a user that is not suspended")
     _set_status(twin, user, ACTIVE)
+    hooks.user_event(twin, "user.lifecycle.unsuspend", user, request.principal)
     return {}
 
 
@@ -464,6 +475,7 @@ def assign_user_to_group(twin: OktaTwin, request: Request) -> Response:
     if user.id not in group.members:
         group.members.append(user.id)
         group.last_membership_updated = twin.clock.isoformat()
+        hooks.membership_event(twin, "group.user_membership.add", user, group, request.principal)
     return _no_content()
 
 
@@ -473,4 +485,5 @@ def unassign_user_from_group(twin: OktaTwin, request: Request) -> Response:
     if user.id in group.members:
         group.members.remove(user.id)
         group.last_membership_updated = twin.clock.isoformat()
+        hooks.membership_event(twin, "group.user_membership.remove", user, group, request.principal)
     return _no_content()

@@ -104,6 +104,63 @@ class Group:
 
 
 @dataclass
+class EventHook:
+    """Where the org posts which events (``/api/v1/eventHooks``). Events go only to a hook that
+    is ACTIVE and VERIFIED (its endpoint answered the one-time verification request)."""
+
+    id: str
+    name: str
+    events: list[str]  # event types: "user.lifecycle.create", "group.user_membership.add", ...
+    uri: str
+    created: str
+    created_by: str  # user id
+    headers: list[dict[str, str]] = field(default_factory=list)  # [{"key": ..., "value": ...}]
+    auth_scheme: dict[str, str] | None = None  # {"type": "HEADER", "key": ..., "value": ...}
+    description: str | None = None
+    status: str = "ACTIVE"
+    verification_status: str = "UNVERIFIED"
+    last_updated: str = ""
+
+    @property
+    def sent_headers(self) -> dict[str, str]:
+        """The headers each request carries: the configured ones and the auth header."""
+        sent = {header["key"]: header["value"] for header in self.headers}
+        if self.auth_scheme is not None:
+            sent[self.auth_scheme["key"]] = self.auth_scheme["value"]
+        return sent
+
+    def to_api(self, org_url: str) -> dict[str, Any]:
+        href = f"{org_url}/api/v1/eventHooks/{self.id}"
+        config: dict[str, Any] = {
+            "uri": self.uri,
+            "headers": [dict(header) for header in self.headers],
+            "method": "POST",
+            "authScheme": None,
+        }
+        if self.auth_scheme is not None:  # the value is a secret: never shown
+            scheme = self.auth_scheme
+            config["authScheme"] = {"type": scheme["type"], "key": scheme["key"]}
+        lifecycle = "deactivate" if self.status == "ACTIVE" else "activate"
+        return {
+            "id": self.id,
+            "status": self.status,
+            "verificationStatus": self.verification_status,
+            "name": self.name,
+            "description": self.description,
+            "created": self.created,
+            "createdBy": self.created_by,
+            "lastUpdated": self.last_updated,
+            "events": {"type": "EVENT_TYPE", "items": list(self.events), "filter": None},
+            "channel": {"type": "HTTP", "version": "1.0.0", "config": config},
+            "_links": {
+                "self": {"href": href},
+                "verify": {"href": f"{href}/lifecycle/verify", "hints": {"allow": ["POST"]}},
+                lifecycle: {"href": f"{href}/lifecycle/{lifecycle}", "hints": {"allow": ["POST"]}},
+            },
+        }
+
+
+@dataclass
 class Org:
     """The whole org. Users and groups are kept in creation order (dicts keep insertion order)."""
 
@@ -112,6 +169,7 @@ class Org:
     user_type: str  # the id of the default user type
     users: dict[str, User] = field(default_factory=dict)
     groups: dict[str, Group] = field(default_factory=dict)
+    event_hooks: dict[str, EventHook] = field(default_factory=dict)
 
     def find_user(self, key: str) -> User | None:
         """A user by id, by login, or by login short name when it is unambiguous (Okta's rules)."""

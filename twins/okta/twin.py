@@ -17,10 +17,13 @@ from holdout_twins.core import (
     Response,
     ServiceError,
     Twin,
+    check_url,
     json_response,
 )
+from holdout_twins.okta import hook_routes  # noqa: F401 (registers the Event Hooks API)
+from holdout_twins.okta.people import OktaPerson
 from holdout_twins.okta.routes import okta_error, router
-from holdout_twins.okta.state import ACTIVE, EVERYONE, Group, Org, User
+from holdout_twins.okta.state import ACTIVE, EVERYONE, EventHook, Group, Org, User
 
 PER_MINUTE = 60.0
 SCHEME = "SSWS"  # Okta's scheme for API tokens
@@ -68,6 +71,7 @@ class OktaTwin(Twin):
 
     name = "okta"
     router = router
+    person_class = OktaPerson
     seed_path = Path(__file__).with_name("seed.yaml")
     # Per-minute limits in the range of Okta's published org-wide defaults (they vary by plan and
     # change over time); enforced only after ``twin.rate_limits.enforce_defaults()``.
@@ -105,6 +109,12 @@ class OktaTwin(Twin):
         for fields in seed_data.get("groups", []):
             group = self.new_group(org, fields["name"], fields.get("description"), fields.get("id"))
             group.members = [org.users[user_id].id for user_id in fields.get("members", [])]
+        for fields in seed_data.get("event_hooks", []):  # created and verified before the test
+            now = self.clock.isoformat()
+            hook = EventHook(self.new_id("who"), created=now, created_by=org.admin, **fields)
+            check_url(hook.uri)
+            hook.verification_status, hook.last_updated = "VERIFIED", now
+            org.event_hooks[hook.id] = hook
         return org
 
     def new_id(self, prefix: str) -> str:

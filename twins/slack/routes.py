@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from holdout_twins.core import Request, Router, ServiceError, decode_cursor, encode_cursor, page
+from holdout_twins.slack import events
 from holdout_twins.slack.state import Conversation, Message
 
 if TYPE_CHECKING:
@@ -185,6 +186,7 @@ def chat_post_message(twin: SlackTwin, request: Request) -> dict[str, Any]:
     if parent is not None:
         root.thread_ts = root.ts
         root.replies.append(message.ts)
+    events.message_posted(twin, conversation, message)
     return {
         "ok": True,
         "channel": conversation.id,
@@ -339,6 +341,7 @@ def conversations_join(twin: SlackTwin, request: Request) -> dict[str, Any]:
         body["response_metadata"] = {"warnings": ["already_in_channel"]}
     else:
         conversation.members.append(request.principal)
+        events.member_joined(twin, conversation, request.principal)
     body["channel"] = conversation.to_api(request.principal)
     return body
 
@@ -363,6 +366,8 @@ def conversations_invite(twin: SlackTwin, request: Request) -> dict[str, Any]:
     if first_problem and (not _flag(params, "force") or not valid):
         raise slack_error(first_problem)
     conversation.members.extend(valid)
+    for user in valid:
+        events.member_joined(twin, conversation, user, inviter=request.principal)
     return {"ok": True, "channel": conversation.to_api(request.principal)}
 
 
@@ -425,7 +430,7 @@ def _reacted_message(twin: SlackTwin, request: Request) -> tuple[Conversation, M
 
 @method("reactions.add")
 def reactions_add(twin: SlackTwin, request: Request) -> dict[str, Any]:
-    _, message = _reacted_message(twin, request)
+    conversation, message = _reacted_message(twin, request)
     name = (_text(request.params(), "name") or "").strip(":")
     if not EMOJI_NAME.fullmatch(name):
         raise slack_error("invalid_name")
@@ -433,6 +438,7 @@ def reactions_add(twin: SlackTwin, request: Request) -> dict[str, Any]:
     if request.principal in users:
         raise slack_error("already_reacted")
     users.append(request.principal)
+    events.reaction_added(twin, conversation, message, request.principal, name)
     return {"ok": True}
 
 

@@ -151,12 +151,25 @@ class Conversation:
 
 
 @dataclass
+class App:
+    """The Slack app the bot belongs to, and its Events API settings."""
+
+    id: str
+    signing_secret: str  # signs every request Slack sends the app (v0 scheme)
+    verification_token: str  # the deprecated "token" field of each payload
+    request_url: str | None = None  # where events go; None: the Events API is off
+    events: list[str] = field(default_factory=list)  # subscribed: "app_mention", "message.channels"
+    timeout: float = 3.0  # seconds the app has to answer before Slack retries
+
+
+@dataclass
 class Workspace:
     """The whole state of a Slack twin. ``bot_user``/``bot_id`` are who ``twin.token`` acts as."""
 
     team: Team
     bot_user: str
     bot_id: str
+    app: App
     users: dict[str, User] = field(default_factory=dict)
     conversations: dict[str, Conversation] = field(default_factory=dict)
 

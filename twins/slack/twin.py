@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
 from holdout_twins.core import (
     ALNUM,
+    Delivery,
     Generic,
     RateLimit,
     Request,
     Response,
     ServiceError,
     Twin,
+    check_url,
     json_response,
 )
+from holdout_twins.slack import events as slack_events
+from holdout_twins.slack.control import control_router
+from holdout_twins.slack.people import SlackPerson
 from holdout_twins.slack.routes import router, slack_error
-from holdout_twins.slack.state import Conversation, Message, Team, User, Workspace
+from holdout_twins.slack.state import App, Conversation, Message, Team, User, Workspace
 
 # Slack's documented tiers, in calls per minute per method and workspace.
 TIER_2, TIER_3, TIER_4 = RateLimit(20, 60.0), RateLimit(50, 60.0), RateLimit(100, 60.0)
@@ -42,10 +48,13 @@ class SlackTwin(Twin):
 
     ``twin.token`` is a bot token (``xoxb-``) acting as the workspace's bot user;
     ``twin.issue_token("U...")`` gives a user token (``xoxp-``) acting as that user.
+    ``twin.subscribe(url)`` turns the Events API on; ``twin.act_as("alice")`` acts as a person.
     """
 
     name = "slack"
     router = router
+    control_router = control_router
+    person_class = SlackPerson
     seed_path = Path(__file__).with_name("seed.yaml")
     default_rate_limits: ClassVar[dict[str, RateLimit]] = {
         "auth.test": TIER_4,
@@ -71,7 +80,10 @@ class SlackTwin(Twin):
     def build_state(self, seed_data: dict[str, Any]) -> Workspace:
         now = int(self.clock.now())
         bot = seed_data["bot"]
-        workspace = Workspace(Team(**seed_data["team"]), bot["user"], bot["bot_id"])
+        app = App(**{"events": list(slack_events.EVENT_TYPES), **seed_data["app"]})
+        if app.request_url is not None:  # a seeded URL was verified when it was saved
+            check_url(app.request_url)
+        workspace = Workspace(Team(**seed_data["team"]), bot["user"], bot["bot_id"], app)
         workspace.users[bot["user"]] = User(
             bot["user"], bot["name"], bot.get("real_name", bot["name"]), is_bot=True, updated=now
         )
@@ -88,6 +100,20 @@ class SlackTwin(Twin):
 
     def default_principal(self) -> str:
         return self.state.bot_user
+
+    # --- the Events API ---------------------------------------------------------------------------
+    def subscribe(
+        self, request_url: str, events: Iterable[str] | None = None, *, timeout: float | None = None
+    ) -> Delivery:
+        """Deliver ``events`` (default: every type the twin knows) to ``request_url`` once it
+        passes the ``url_verification`` challenge, which this returns (``SubscriptionError`` if
+        it fails). ``timeout``: the seconds the app has to answer (3 by default, as on Slack)."""
+        return slack_events.subscribe(self, request_url, events, timeout)
+
+    @property
+    def signing_secret(self) -> str:
+        """The app's signing secret: what the app verifies the twin's requests with."""
+        return self.state.app.signing_secret
 
     def new_token(self, principal: Any) -> str:
         kind = "xoxb" if principal == self.state.bot_user else "xoxp"
