@@ -200,22 +200,18 @@ def get_project(twin: JiraTwin, request: Request) -> dict[str, Any]:
     return renderer(twin, request).project(project, full=True)
 
 
-@api("GET", "issuetype", "issuetype.list")
-def list_issue_types(twin: JiraTwin, request: Request) -> list[dict[str, Any]]:
-    draw = renderer(twin, request)
-    return [draw.issue_type(issue_type) for issue_type in twin.state.issue_types.values()]
+def _catalogue(path: str, table: str, draw: str) -> None:
+    """``GET path``: every entry of one of the site's fixed tables (issue types, priorities ...)."""
+
+    @api("GET", path, f"{path}.list")
+    def list_all(twin: JiraTwin, request: Request) -> list[dict[str, Any]]:
+        render = getattr(renderer(twin, request), draw)
+        return [render(entry) for entry in getattr(twin.state, table).values()]
 
 
-@api("GET", "priority", "priority.list")
-def list_priorities(twin: JiraTwin, request: Request) -> list[dict[str, Any]]:
-    draw = renderer(twin, request)
-    return [draw.priority(priority) for priority in twin.state.priorities.values()]
-
-
-@api("GET", "status", "status.list")
-def list_statuses(twin: JiraTwin, request: Request) -> list[dict[str, Any]]:
-    draw = renderer(twin, request)
-    return [draw.status(status) for status in twin.state.statuses.values()]
+_catalogue("issuetype", "issue_types", "issue_type")
+_catalogue("priority", "priorities", "priority")
+_catalogue("status", "statuses", "status")
 
 
 @api("GET", "resolution", "resolution.list")

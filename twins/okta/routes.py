@@ -352,35 +352,41 @@ def activate_user(twin: OktaTwin, request: Request) -> dict[str, Any]:
     }
 
 
-@router.post("/api/v1/users/{id}/lifecycle/deactivate", name="deactivateUser")
-def deactivate_user(twin: OktaTwin, request: Request) -> dict[str, Any]:
-    user = _user(twin, request)
-    if user.status == DEPROVISIONED:
-        raise validation_failed("status", "the user is already deactivated")
-    _set_status(twin, user, DEPROVISIONED)
-    hooks.user_event(twin, "user.lifecycle.deactivate", user, request.principal)
-    return {}
+def _lifecycle(path: str, name: str, to: str, allowed: Callable[[str], bool], refusal: str) -> None:
+    """A lifecycle operation that moves a user from a status ``allowed`` accepts to ``to``, and
+    tells the event hooks (Okta answers E0000001 with ``refusal`` from any other status)."""
+
+    @router.post(f"/api/v1/users/{{id}}/lifecycle/{path}", name=name)
+    def transition(twin: OktaTwin, request: Request) -> dict[str, Any]:
+        user = _user(twin, request)
+        if not allowed(user.status):
+            raise validation_failed("status", refusal)
+        _set_status(twin, user, to)
+        hooks.user_event(twin, f"user.lifecycle.{path}", user, request.principal)
+        return {}
 
 
-@router.post("/api/v1/users/{id}/lifecycle/suspend", name="suspendUser")
-def suspend_user(twin: OktaTwin, request: Request) -> dict[str, Any]:
-    """Only an active user can be suspended (Okta answers E0000001 otherwise)."""
-    user = _user(twin, request)
-    if user.status != ACTIVE:
-        raise validation_failed("status", "Cannot suspend a user that is not active")
-    _set_status(twin, user, SUSPENDED)
-    hooks.user_event(twin, "user.lifecycle.suspend", user, request.principal)
-    return {}
-
-
-@router.post("/api/v1/users/{id}/lifecycle/unsuspend", name="unsuspendUser")
-def unsuspend_user(twin: OktaTwin, request: Request) -> dict[str, Any]:
-    user = _user(twin, request)
-    if user.status != SUSPENDED:
-        raise validation_failed("status", "Cannot unsuspend a user that is not suspended")
-    _set_status(twin, user, ACTIVE)
-    hooks.user_event(twin, "user.lifecycle.unsuspend", user, request.principal)
-    return {}
+_lifecycle(
+    "deactivate",
+    "deactivateUser",
+    DEPROVISIONED,
+    lambda status: status != DEPROVISIONED,
+    "the user is already deactivated",
+)
+_lifecycle(
+    "suspend",
+    "suspendUser",
+    SUSPENDED,
+    lambda status: status == ACTIVE,
+    "Cannot suspend a user that is not active",
+)
+_lifecycle(
+    "unsuspend",
+    "unsuspendUser",
+    ACTIVE,
+    lambda status: status == SUSPENDED,
+    "Cannot unsuspend a user that is not suspended",
+)
 
 
 @router.get("/api/v1/users/{id}/groups", name="listUserGroups")
