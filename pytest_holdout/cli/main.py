@@ -37,7 +37,12 @@ from pytest_holdout.store import keys
 from pytest_holdout.store.files import RECIPIENTS, STORE_DIR, Store, find_store, recipient_stanzas
 from pytest_holdout.store.fsutil import atomic_create
 
-EXTENSIONS = ["pytest_holdout.cli.report_commands", "holdout_twins.cli", "pytest_holdout.demo"]
+EXTENSIONS = [
+    "pytest_holdout.cli.report_commands",
+    "pytest_holdout.cli.spec_commands",
+    "holdout_twins.cli",
+    "pytest_holdout.demo",
+]
 
 _RECIPIENTS_HEADER = """\
 # The keyholders' public keys, one a line: age1..., ssh-ed25519 ... or ssh-rsa ...
