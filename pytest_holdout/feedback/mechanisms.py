@@ -14,6 +14,7 @@ Each mode answers with a satisfaction (satisfied over judged trials, as the repo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import math
@@ -132,11 +133,15 @@ def _thresholdout(
         return _repeat(state, "no trial was judged this round in the holdout or the public split")
     assert state.threshold is not None and state.noise is not None and state.budget is not None
     left = state.budget - state.spent
-    sigma = state.noise
-    threshold = state.threshold + _laplace(state.seed, "threshold", state.spent, 2 * sigma)
-    test = _laplace(state.seed, "test", state.round, 4 * sigma)
-    answer = _laplace(state.seed, "answer", state.round, sigma)
-    value = rules.thresholdout(score, public_score, threshold, test, answer)
+    value = rules.thresholdout_round(
+        score,
+        public_score,
+        threshold=state.threshold,
+        noise=state.noise,
+        spent=state.spent,
+        round=state.round,
+        laplace=functools.partial(_laplace, state.seed),
+    )
     if value is None:
         return _new(state, public_score, "public", f"thresholdout: budget {left} left")
     return _new(

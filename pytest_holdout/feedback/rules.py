@@ -8,7 +8,10 @@ thresholdout, the noise already drawn. So the mechanism (``mechanisms``) and the
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+# A Laplace(0, scale) draw for (label, index, scale): the same for the same arguments.
+Laplace = Callable[[str, int, float], float]
 
 
 def ladder(last: float | None, score: float, step: float) -> float | None:
@@ -45,3 +48,26 @@ def thresholdout(
     if abs(holdout - public) <= threshold + test_noise:
         return None
     return min(1.0, max(0.0, holdout + answer_noise))
+
+
+def thresholdout_round(
+    holdout: float,
+    public: float,
+    *,
+    threshold: float,
+    noise: float,
+    spent: int,
+    round: int,
+    laplace: Laplace,
+) -> float | None:
+    """One round of Thresholdout with threshold T = ``threshold`` and noise scale sigma =
+    ``noise``, as the paper draws its noise: the threshold's Lap(2 sigma) anew after each unit of
+    budget spent (``spent`` so far), the test's Lap(4 sigma) and the answer's Lap(sigma) each
+    round. None: the public score answers; a number: the holdout answered (spend one unit)."""
+    return thresholdout(
+        holdout,
+        public,
+        threshold + laplace("threshold", spent, 2 * noise),
+        laplace("test", round, 4 * noise),
+        laplace("answer", round, noise),
+    )
