@@ -40,7 +40,7 @@ Mode = Literal["plain", "ladder", "parameter-free-ladder", "thresholdout"]
 MODES: tuple[Mode, ...] = ("plain", "ladder", "parameter-free-ladder", "thresholdout")
 HEADER = "pytest-holdout feedback state v1"
 _INFO = b"pytest-holdout feedback state v1"
-RESET_HINT = "a keyholder starts anew with --reset-feedback"
+RESET_HINT = "a keyholder starts anew with --holdout-reset-feedback"
 
 
 class FeedbackStateError(HoldoutError):

@@ -138,6 +138,8 @@ def check_report(report: Any, name: str) -> None:
         raise HoldoutError(f"{name}: not a pytest-holdout report")
     if report.get("version") != VERSION:
         raise HoldoutError(f"{name}: report version {report.get('version')!r}, expected {VERSION}")
+    if "counts" not in report and "feedback" in report:
+        raise HoldoutError(f"{name}: its figures are withheld (--holdout-feedback)")
     counts = report.get("counts")
     if not isinstance(counts, list) or not all(
         isinstance(row, list) and len(row) == 4 and all(isinstance(n, int) for n in row)

@@ -52,7 +52,7 @@ def test_a_missing_state_stops_with_a_clear_error(path: Path, identity: keys.Ide
         Feedback(path, [identity], "ladder")
     assert str(raised.value) == (
         f"{path}: missing (the feedback state carries over between rounds; "
-        "a keyholder starts anew with --reset-feedback)"
+        "a keyholder starts anew with --holdout-reset-feedback)"
     )
     feedback = Feedback(path, [identity], "ladder", reset=True)
     path.unlink()
@@ -71,7 +71,7 @@ def test_a_changed_byte_fails_the_mac(path: Path, identity: keys.Identity) -> No
             FeedbackState.load(path, [identity])
         assert str(raised.value) == (
             f"{path}: altered since it was saved (its MAC does not verify); "
-            "a keyholder starts anew with --reset-feedback"
+            "a keyholder starts anew with --holdout-reset-feedback"
         )
 
 
