@@ -198,3 +198,12 @@ def test_the_public_record_holds_nothing_secret() -> None:
     }
     assert released.state.seed not in repr(record)
     assert "S-" not in repr(record)
+
+
+def test_a_report_whose_figures_are_withheld_does_not_merge() -> None:
+    from pytest_holdout.errors import HoldoutError
+    from pytest_holdout.reports.json_report import check_report
+
+    withheld = {"format": "pytest-holdout report", "version": 1, "feedback": {}}
+    with pytest.raises(HoldoutError, match=r"shard\.json: its figures are withheld"):
+        check_report(withheld, "shard.json")
