@@ -21,9 +21,9 @@ import pytest
 from pytest_holdout.errors import HoldoutError
 from pytest_holdout.feedback.keeper import Feedback
 from pytest_holdout.feedback.state import Mode
+from pytest_holdout.project_settings import string_list
 from pytest_holdout.reports.finish import PUBLISH_KEY, Published, Result
 from pytest_holdout.reports.summary import terminal_lines
-from pytest_holdout.project_settings import string_list
 
 FILE_ID = re.compile(r"^S-[0-9a-f]{12}$")
 
