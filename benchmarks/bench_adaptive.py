@@ -130,7 +130,7 @@ def attack(mode: str, seed: int, figures: Figures) -> None:
             trial = Feedback(**{**feedback.__dict__})
             released, _ = trial.release(final[:N], final[N:])
             if released is None:
-                quiet = figures.quiet.setdefault(mode, {})
+                quiet = figures.quiet.setdefault(f"attack {mode}", {})
                 quiet[k] = quiet.get(k, 0) + 1
             else:
                 figures.add(figures.attack, mode, k, released - 0.5)
@@ -210,32 +210,11 @@ def report(
     print("Boosting attack: released score of the final submission minus its true pass rate")
     print("(points, mean ± sd over seeds)")
     print()
-    print("| feedback | " + " | ".join(f"k = {k}" for k in CHECKPOINTS) + " |")
-    print("|---|" + "---|" * len(CHECKPOINTS))
-    for mode in MODES:
-        cells = []
-        for k in CHECKPOINTS:
-            values = figures.attack.get(mode, {}).get(k, [])
-            cell = summarize(values) if values else "quiet"
-            if mode in BUDGETS:
-                cell += f", quiet in {100 * figures.quiet.get(mode, {}).get(k, 0) / seeds:.0f}%"
-            cells.append(cell)
-        print(f"| {mode} | " + " | ".join(cells) + " |")
+    mode_table(figures, figures.attack, "attack", seeds)
     print()
     print("Honest agent (true rate 0.5 -> 0.8): final released score minus the true rate")
     print()
-    print("| feedback | " + " | ".join(f"k = {k}" for k in CHECKPOINTS) + " |")
-    print("|---|" + "---|" * len(CHECKPOINTS))
-    for mode in MODES:
-        cells = []
-        for k in CHECKPOINTS:
-            values = figures.honest.get(mode, {}).get(k, [])
-            cell = summarize(values) if values else "quiet"
-            if mode in BUDGETS:
-                quiet = figures.quiet.get(f"honest {mode}", {}).get(k, 0)
-                cell += f", quiet in {100 * quiet / seeds:.0f}%"
-            cells.append(cell)
-        print(f"| {mode} | " + " | ".join(cells) + " |")
+    mode_table(figures, figures.honest, "honest", seeds)
     print()
     for key, rounds in sorted(figures.quiet_at.items()):
         print(f"{key}: quiet from round {np.median(rounds):.0f} (median of {len(rounds)} seeds)")
@@ -246,6 +225,23 @@ def report(
     print("|---|---|---|")
     for r, by_k in rotation.items():
         print(f"| {r} | {summarize(by_k[100])} | {summarize(by_k[500])} |")
+
+
+def mode_table(
+    figures: Figures, errors: dict[str, dict[int, list[float]]], agent: str, seeds: int
+) -> None:
+    print("| feedback | " + " | ".join(f"k = {k}" for k in CHECKPOINTS) + " |")
+    print("|---|" + "---|" * len(CHECKPOINTS))
+    for mode in MODES:
+        cells = []
+        for k in CHECKPOINTS:
+            values = errors.get(mode, {}).get(k, [])
+            cell = summarize(values) if values else "quiet"
+            if mode in BUDGETS:
+                quiet = figures.quiet.get(f"{agent} {mode}", {}).get(k, 0)
+                cell += f", quiet in {100 * quiet / seeds:.0f}%"
+            cells.append(cell)
+        print(f"| {mode} | " + " | ".join(cells) + " |")
 
 
 def chart(figures: Figures, png: str | None, svg: str | None) -> None:

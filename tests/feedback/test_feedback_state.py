@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -90,27 +89,30 @@ def test_a_state_forged_with_another_key_is_refused(
         FeedbackState.load(path, [identity])
 
 
-def test_an_older_state_put_back_is_detected_within_a_run(
-    path: Path, identity: keys.Identity, tmp_path: Path
-) -> None:
+def two_rounds_then_round_one_put_back(path: Path, identity: keys.Identity) -> Feedback:
+    """A ladder run of two rounds (0.5, then 0.7) whose state file is then replaced by the one
+    round 1 saved: the agent's replay, to get 0.5 again and climb anew."""
     feedback = Feedback(path, [identity], "ladder", reset=True)
     feedback.round(scores_of(100, 50))
-    shutil.copy(path, tmp_path / "round-1")
+    round_one = path.read_bytes()
     feedback.round(scores_of(100, 70))
-    shutil.copy(tmp_path / "round-1", path)  # the agent puts round 1 back: 0.5 again, not 0.7
+    path.write_bytes(round_one)
+    return feedback
+
+
+def test_an_older_state_put_back_is_detected_within_a_run(
+    path: Path, identity: keys.Identity
+) -> None:
+    feedback = two_rounds_then_round_one_put_back(path, identity)
     with pytest.raises(FeedbackStateError) as raised:
         feedback.round(scores_of(100, 90))
     assert "replayed: it is round 1, but round 2 was already released" in str(raised.value)
 
 
 def test_an_older_state_put_back_is_detected_against_a_kept_checkpoint(
-    path: Path, identity: keys.Identity, tmp_path: Path
+    path: Path, identity: keys.Identity
 ) -> None:
-    first = Feedback(path, [identity], "ladder", reset=True)
-    first.round(scores_of(100, 50))
-    shutil.copy(path, tmp_path / "round-1")
-    kept = first.round(scores_of(100, 70)).state.checkpoint  # e.g. in the loop's history
-    shutil.copy(tmp_path / "round-1", path)
+    kept = two_rounds_then_round_one_put_back(path, identity).checkpoint  # e.g. in a history
     with pytest.raises(FeedbackStateError, match="replayed"):
         Feedback(path, [identity], "ladder", expect=kept)
 
