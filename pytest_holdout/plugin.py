@@ -127,6 +127,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the judge's sampling temperature (default: ini holdout_judge_temperature, "
         "else the API's default)",
     )
+    group.addoption(
+        "--holdout-feedback",
+        default="plain",
+        choices=("plain", "ladder", "parameter-free-ladder", "thresholdout"),
+        help="which score public output releases, one round per run, against an agent that "
+        "reads the score again and again (docs/reusable-holdout.md); needs "
+        "--holdout-feedback-state (default: plain, the score as measured)",
+    )
+    group.addoption(
+        "--holdout-feedback-state",
+        default=None,
+        metavar="PATH",
+        help="the feedback state, sealed with the key, carried from one run to the next",
+    )
+    group.addoption(
+        "--holdout-reset-feedback",
+        action="store_true",
+        help="start a new run of feedback rounds: a fresh state in --holdout-feedback-state",
+    )
+    group.addoption(
+        "--holdout-feedback-step",
+        type=float,
+        default=None,
+        metavar="ETA",
+        help="ladder: the step a score must climb by (default 1/sqrt(judged trials))",
+    )
+    group.addoption(
+        "--holdout-feedback-budget",
+        type=int,
+        default=None,
+        metavar="B",
+        help="thresholdout: how many answers from the holdout (default 10)",
+    )
     parser.addini("holdout_judge_model", "the judge's model", default="claude-sonnet-4-6")
     parser.addini("holdout_judge_votes", "judge votes per judged step", default="1")
     parser.addini("holdout_judge_temperature", "the judge's temperature", default="")
@@ -136,7 +169,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("holdout") or config.getoption("holdout_required"):
+        from pytest_holdout.feedback.publishing import install
+
         run = register(config)
+        install(config, run)
         _add_store_to_args(config, run.store.root)
 
 

@@ -1,4 +1,4 @@
-"""The shell example of docs/disclosure.md runs as written and shows what the page says."""
+"""The examples of the docs run as written and show what the pages say."""
 
 from __future__ import annotations
 
@@ -25,3 +25,10 @@ def test_the_disclosure_example_runs_as_written(tmp_path: Path) -> None:
     assert "step 2 (Then) failed: assertion" in public, done.stdout + done.stderr
     assert "the total is 2" not in public
     assert "Then the total is 2" in opened and "assert 1 == 2" in opened
+
+
+def test_the_reusable_holdout_examples_run_as_written() -> None:
+    from test_report_json import run_pycon
+
+    names = run_pycon(DOCS / "reusable-holdout.md")
+    assert names["feedback"].checkpoint.round == 6

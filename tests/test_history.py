@@ -115,7 +115,7 @@ def test_the_svg_draws_each_run_its_interval_band_the_gate_and_labels_its_axes(
     assert values == pytest.approx([0.6, 0.8, 0.7, 0.9], abs=0.01)
     (band,) = root.iter(f"{SVG}polygon")
     assert len(band.get("points").split()) == 2 * len(points)
-    assert band.find(f"{SVG}title").text == "95% Wilson interval"
+    assert band.find(f"{SVG}title").text == "95% interval"
     gates = [line for line in root.iter(f"{SVG}line") if line.get("stroke-dasharray")]
     assert [g.find(f"{SVG}title").text for g in gates] == ["gate 0.800"]
 

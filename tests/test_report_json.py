@@ -18,6 +18,7 @@ import pytest
 from pytest_holdout.collection.selection import parse_shard, shard_of
 from pytest_holdout.errors import HoldoutError
 from pytest_holdout.outcomes.records import STATUSES, TrialOutcome
+from pytest_holdout.reports.intervals import scenarios_for_half_width, trials_for_half_width
 from pytest_holdout.reports.json_report import (
     SCHEMA,
     build_report,
@@ -33,7 +34,6 @@ from pytest_holdout.reports.scoring import (
     count_by_scenario,
     evaluate_gate,
     score,
-    trials_for_half_width,
 )
 from pytest_holdout.reports.summary import (
     breakdown_lines,
@@ -310,7 +310,7 @@ def test_the_terminal_section_shows_every_figure_and_the_gate() -> None:
     result = score(outcomes)
     lines = terminal_lines(result, evaluate_gate(result, 0.9))
     assert lines == [
-        "satisfaction  0.875  (95% CI 0.529-0.978, 7 of 8 judged trials)",
+        "satisfaction  0.875  (95% CI 0.316-0.991 clustered by scenario, 7 of 8 judged trials)",
         "scenarios     3 satisfied, 1 partly, 0 not, 1 unscored (5 scenarios, 2 trials each)",
         "pass^2        0.750  (3 of 4 scenarios satisfied in every judged trial)",
         "scenario mean 0.875 ± 0.125  (standard error clustered by scenario)",
@@ -395,6 +395,16 @@ def test_the_satisfaction_docs_examples_and_table_are_what_the_code_computes() -
     for p, narrow, wide in rows:
         assert int(narrow) == trials_for_half_width(float(p), 0.05)
         assert int(wide) == trials_for_half_width(float(p), 0.10)
+    planning = re.findall(
+        r"^\| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|$", path.read_text(), re.M
+    )
+    assert len(planning) == 8
+    for number, (trials, *scenarios) in enumerate(planning):
+        p, half_width = (0.9, 0.05) if number < 4 else (0.8, 0.10)
+        assert [int(g) for g in scenarios] == [
+            scenarios_for_half_width(p, half_width, int(trials), correlation)
+            for correlation in (0, 0.1, 0.3, 1)
+        ]
 
 
 def test_the_reports_docs_examples_are_what_the_code_writes() -> None:
@@ -417,6 +427,11 @@ def test_the_reports_docs_examples_are_what_the_code_writes() -> None:
         *(f"figures.{key}" for key in report["figures"] if key != "pass_k"),
         "figures.pass_k.k",
         "figures.pass_k.rate",
+        *(
+            f"figures.interval.{key}"
+            for key in report["figures"]["interval"]
+            if key not in ("level", "lower", "upper")
+        ),
         *(f"gate.{key}" for key in report["gate"]),
         *(f"results.ID.{key}" for key in result if key != "trials"),
         "results.ID.trials[]",

@@ -9,14 +9,13 @@ import pytest
 
 from pytest_holdout.errors import UsageError
 from pytest_holdout.outcomes.records import Status, TrialOutcome
+from pytest_holdout.reports.intervals import wilson_interval
 from pytest_holdout.reports.scoring import (
     Counts,
     breakdown,
     count_by_scenario,
     evaluate_gate,
     score,
-    trials_for_half_width,
-    wilson_interval,
 )
 
 
@@ -32,49 +31,6 @@ def run_of(satisfied: int, unsatisfied: int) -> list[TrialOutcome]:
         )
         for n in range(satisfied + unsatisfied)
     ]
-
-
-# -- the Wilson interval -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("successes", "n", "lower", "upper"),
-    [  # published values (Newcombe 1998, table I, method 3; Brown, Cai & DasGupta 2001)
-        (81, 263, 0.2553, 0.3662),
-        (15, 148, 0.0624, 0.1605),
-        (0, 20, 0.0, 0.1611),
-        (1, 29, 0.0061, 0.1718),
-    ],
-)
-def test_the_wilson_interval_matches_published_values(
-    successes: int, n: int, lower: float, upper: float
-) -> None:
-    interval = wilson_interval(successes, n)
-    assert interval.lower == pytest.approx(lower, abs=5e-5)
-    assert interval.upper == pytest.approx(upper, abs=5e-5)
-
-
-@pytest.mark.parametrize("n", [1, 5, 30, 400])
-def test_the_interval_holds_the_rate_stays_in_0_1_and_is_symmetric(n: int) -> None:
-    for successes in range(n + 1):
-        interval = wilson_interval(successes, n)
-        assert 0 <= interval.lower <= successes / n <= interval.upper <= 1
-        mirror = wilson_interval(n - successes, n)
-        assert interval.lower == pytest.approx(1 - mirror.upper)
-
-
-def test_the_interval_narrows_as_trials_accumulate() -> None:
-    widths = [wilson_interval(0.9 * n, n).half_width for n in (10, 40, 160, 640)]
-    assert widths == sorted(widths, reverse=True)
-    assert widths[0] > 2 * widths[-2] > 4 * widths[-1]
-
-
-@pytest.mark.parametrize("p", [0.5, 0.8, 0.9, 0.95])
-@pytest.mark.parametrize("half_width", [0.05, 0.10])
-def test_trials_for_half_width_is_the_fewest_that_reach_it(p: float, half_width: float) -> None:
-    n = trials_for_half_width(p, half_width)
-    assert wilson_interval(p * n, n).half_width <= half_width
-    assert wilson_interval(p * (n - 1), n - 1).half_width > half_width
 
 
 # -- the figures ---------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import platform
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -42,14 +42,32 @@ class ReportPlan:
 
 
 @dataclass(frozen=True)
+class Published:
+    """What public output shows when a feedback mode (``--holdout-feedback``) releases the
+    score: the terminal section's lines, the public JSON report and, with ``withheld``, that
+    the figures and per-item outcomes stay out of public output (the sealed report has them)."""
+
+    lines: list[str]
+    report: dict[str, Any]
+    withheld: bool
+
+
+@dataclass(frozen=True)
 class Result:
     score: scoring.Score
     gate: scoring.GateResult
-    report: dict[str, Any]
+    report: dict[str, Any]  # the figures themselves: public unless a feedback mode withholds them
+    by_scenario: dict[str, scoring.Counts]  # each scenario's counts, by opaque id
+    published: Published | None = None
+
+
+# Set by the feedback stage (pytest_holdout.feedback.publishing) for --holdout-feedback.
+PUBLISH_KEY = pytest.StashKey[Callable[[Result], Published]]()
 
 
 def compute(plan: ReportPlan, outcomes: Sequence[TrialOutcome]) -> Result:
-    score = scoring.score(outcomes)
+    by_scenario = scoring.count_by_scenario(outcomes)
+    score = scoring.score_counts(by_scenario.values())
     gate = scoring.evaluate_gate(score, plan.min_satisfaction, plan.gate_mode)
     meta = {
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -59,7 +77,7 @@ def compute(plan: ReportPlan, outcomes: Sequence[TrialOutcome]) -> Result:
         "unlisted_files": plan.unlisted_files,
     }
     report = build_report(outcomes, disclosure=plan.disclosure, gate=gate, meta=meta)
-    return Result(score, gate, report)
+    return Result(score, gate, report, by_scenario)
 
 
 def finish_session(
@@ -71,34 +89,49 @@ def finish_session(
 ) -> Result:
     """Write every report, tell other plugins, and let the gate decide the exit status."""
     result = compute(plan, outcomes)
+    publish = session.config.stash.get(PUBLISH_KEY, None)
+    if publish is not None:
+        result = replace(result, published=publish(result))
+    public = result.published
+    withheld = public is not None and public.withheld
     xml = _junit_xml(session.config)
-    if xml is not None:
+    if xml is not None and not withheld:
         for name, value in junit_properties(result.score, result.gate):
             xml.add_global_property(name, value)
+    public_report = result.report if public is None else public.report
     if plan.json_path is not None:
-        write_report(plan.json_path, result.report)
-    if plan.history_path is not None:
+        write_report(plan.json_path, public_report)
+    if plan.history_path is not None and not withheld:
         append_history(plan.history_path, result.report)
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
+        markdown = github_summary_markdown(result.score, result.gate)
+        if public is not None:
+            markdown = "\n".join(["### Holdout satisfaction", "", *public.lines, ""])
         with Path(step_summary).open("a", encoding="utf-8") as file:
-            file.write(github_summary_markdown(result.score, result.gate) + "\n")
+            file.write(markdown + "\n")
     if plan.sealed_path is not None:
         # The sealed copy always holds per-id results (the breakdown by feature and tag needs
         # them), whatever the public disclosure.
         sealed_report = build_report(
             outcomes, disclosure="ids", gate=result.gate, meta=result.report["meta"]
         )
+        if public is not None and "feedback" in public.report:
+            sealed_report["feedback"] = public.report["feedback"]
         run_body = {"report": sealed_report, "details": sorted(sealed_details)}
         write_sealed(plan.sealed_path, run_body, plan.recipients)
-    session.config.hook.pytest_holdout_score(report=result.report, config=session.config)
-    _apply_gate(session, result.gate, ordinary_failures)
+    session.config.hook.pytest_holdout_score(report=public_report, config=session.config)
+    _apply_gate(session, result.gate, ordinary_failures, withheld)
     return result
 
 
-def _apply_gate(session: pytest.Session, gate: scoring.GateResult, ordinary_failures: int) -> None:
-    """With a gate, holdout failures are expected: the gate and the ordinary tests decide."""
-    if not gate.enabled:
+def _apply_gate(
+    session: pytest.Session, gate: scoring.GateResult, ordinary_failures: int, withheld: bool
+) -> None:
+    """With a gate, holdout failures are expected: the gate and the ordinary tests decide. When
+    a feedback mode withholds the outcomes, a failed holdout item must not show in the exit
+    status either: only the gate, if any, and the ordinary tests decide."""
+    if not gate.enabled and not withheld:
         return
     if session.exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return  # an interruption, an internal or usage error, keeps its own status
@@ -116,6 +149,8 @@ def terminal_lines(plan: ReportPlan, result: Result | None) -> list[str]:
     if result is None:
         return ["no holdout trial reported"]
     lines = figures(result.score, result.gate)
+    if result.published is not None:
+        lines = result.published.lines
     if plan.unlisted_files:
         lines.append(
             f"{plan.unlisted_files} scenario file(s) not in the signed manifest were not run "

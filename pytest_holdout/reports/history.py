@@ -163,7 +163,7 @@ def trend_svg(points: Sequence[Point]) -> str:
     if band:
         parts.append(
             f'<polygon points="{" ".join(band)}" fill="#4c78a8" fill-opacity="0.2">'
-            "<title>95% Wilson interval</title></polygon>"
+            "<title>95% interval</title></polygon>"
         )
     minimums = {p.minimum for p in points}
     if len(minimums) == 1 and (minimum := minimums.pop()) is not None:
@@ -210,7 +210,7 @@ def trend_png(points: Sequence[Point], out: Path) -> None:
             [p.lower for _, p in banded],
             [p.upper for _, p in banded],
             alpha=0.2,
-            label="95% Wilson interval",
+            label="95% interval",
         )
         axes.plot([run for run, _ in runs], [p.satisfaction for _, p in runs], marker="o")
         minimums = {p.minimum for p in points}

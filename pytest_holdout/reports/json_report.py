@@ -19,6 +19,7 @@ from typing import Any
 
 from pytest_holdout.errors import HoldoutError, UsageError
 from pytest_holdout.outcomes.records import TrialOutcome
+from pytest_holdout.reports.intervals import Interval
 from pytest_holdout.reports.scoring import (
     VERDICTS,
     Counts,
@@ -80,14 +81,7 @@ def figures(score: Score) -> dict[str, Any]:
             "total": total.trials,
         },
         "satisfaction": score.satisfaction,
-        "interval": None
-        if interval is None
-        else {
-            "method": "wilson",
-            "level": interval.level,
-            "lower": interval.lower,
-            "upper": interval.upper,
-        },
+        "interval": None if interval is None else interval_figures(interval),
         "scenarios": {
             "total": len(score.counts),
             **{verdict: score.scenarios(verdict) for verdict in VERDICTS},
@@ -101,6 +95,21 @@ def figures(score: Score) -> dict[str, Any]:
             "scenarios": mean.scenarios,
         },
     }
+
+
+def interval_figures(interval: Interval) -> dict[str, Any]:
+    """The interval, and with the clustered method what it was computed from."""
+    figures: dict[str, Any] = {
+        "method": interval.method,
+        "level": interval.level,
+        "lower": interval.lower,
+        "upper": interval.upper,
+    }
+    if interval.method == "clustered":
+        figures["scenarios"] = interval.scenarios
+        figures["standard_error"] = interval.standard_error
+        figures["design_effect"] = interval.design_effect
+    return figures
 
 
 def write_report(path: Path, report: Mapping[str, Any]) -> None:
@@ -129,6 +138,8 @@ def check_report(report: Any, name: str) -> None:
         raise HoldoutError(f"{name}: not a pytest-holdout report")
     if report.get("version") != VERSION:
         raise HoldoutError(f"{name}: report version {report.get('version')!r}, expected {VERSION}")
+    if "counts" not in report and "feedback" in report:
+        raise HoldoutError(f"{name}: its figures are withheld (--holdout-feedback)")
     counts = report.get("counts")
     if not isinstance(counts, list) or not all(
         isinstance(row, list) and len(row) == 4 and all(isinstance(n, int) for n in row)

@@ -18,13 +18,21 @@ from typing import Literal
 
 from pytest_holdout.errors import UsageError
 from pytest_holdout.outcomes.records import STATUSES, TrialOutcome
+from pytest_holdout.reports.intervals import (
+    Interval,
+    IntervalMethod,
+    clustered_interval,
+    wilson_interval,
+)
 
 Verdict = Literal["satisfied", "partly", "not", "unscored"]
 VERDICTS: tuple[Verdict, ...] = ("satisfied", "partly", "not", "unscored")
 GateMode = Literal["point", "lower"]
 GATE_MODES: tuple[GateMode, ...] = ("point", "lower")
-
-Z_95 = 1.959963984540054  # the standard normal's 97.5th percentile: a two-sided 95% interval
+LOWER_BOUND: dict[IntervalMethod, str] = {
+    "wilson": "Wilson lower bound",
+    "clustered": "lower bound (clustered by scenario)",
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -76,17 +84,6 @@ class Counts:
 
 
 @dataclass(frozen=True)
-class Interval:
-    lower: float
-    upper: float
-    level: float = 0.95
-
-    @property
-    def half_width(self) -> float:
-        return (self.upper - self.lower) / 2
-
-
-@dataclass(frozen=True)
 class ScenarioMean:
     """The mean of per-scenario rates, with a standard error that treats each scenario as one
     cluster: trials of one scenario are not independent of each other, scenarios are."""
@@ -111,9 +108,16 @@ class Score:
 
     @property
     def interval(self) -> Interval | None:
-        """The 95% Wilson score interval of ``satisfaction``."""
+        """The 95% interval of ``satisfaction``: clustered by scenario when some scenario had
+        more than one judged trial (and at least two were scored), else Wilson's over trials
+        (see ``intervals``)."""
         total = self.total
-        return wilson_interval(total.satisfied, total.judged) if total.judged else None
+        if not total.judged:
+            return None
+        scored = [(c.satisfied, c.judged) for c in self.counts if c.judged]
+        if len(scored) > 1 and any(judged > 1 for _, judged in scored):
+            return clustered_interval(scored)
+        return wilson_interval(total.satisfied, total.judged)
 
     @property
     def k(self) -> int:
@@ -178,31 +182,6 @@ def breakdown(
     return {label: score_counts(by_label[label]) for label in sorted(by_label)}
 
 
-def wilson_interval(successes: float, n: int, z: float = Z_95) -> Interval:
-    """The Wilson score interval of ``successes`` in ``n`` trials (``successes`` may be a
-    fraction of ``n`` to plan sample sizes). Unlike p ± z·SE it stays within [0, 1] and does not
-    collapse to a point at 0 or n successes."""
-    if n <= 0:
-        raise ValueError("the Wilson interval needs at least one trial")
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z / denominator * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    # At 0 or n successes the bound is exactly 0 or 1; rounding would leave it a hair inside.
-    lower = 0.0 if p <= 0 else max(0.0, centre - half)
-    upper = 1.0 if p >= 1 else min(1.0, centre + half)
-    return Interval(lower=lower, upper=upper)
-
-
-def trials_for_half_width(p: float, half_width: float, z: float = Z_95) -> int:
-    """The fewest judged trials whose Wilson interval, at an observed rate ``p``, is no wider
-    than ± ``half_width``."""
-    n = 1
-    while wilson_interval(p * n, n, z).half_width > half_width:
-        n += 1
-    return n
-
-
 @dataclass(frozen=True)
 class GateResult:
     """What the satisfaction gate decided, and a sentence saying which rule applied."""
@@ -213,13 +192,14 @@ class GateResult:
     minimum: float | None = None
     value: float | None = None  # the figure compared with ``minimum``
     margin: float | None = None  # value - minimum: positive when it cleared
+    interval_method: IntervalMethod = "wilson"  # the lower bound's, for the sentence
 
     @property
     def sentence(self) -> str:
         if not self.enabled:
             return "gate: none (failed holdout items fail the session as any pytest item does)"
         assert self.minimum is not None
-        figure = "satisfaction" if self.mode == "point" else "Wilson lower bound"
+        figure = "satisfaction" if self.mode == "point" else LOWER_BOUND[self.interval_method]
         if self.value is None or self.margin is None:
             return f"gate: no judged trials, so no {figure} to compare with {self.minimum:.3f}"
         digits = _digits(self.value, self.minimum)
@@ -245,8 +225,9 @@ NO_GATE = GateResult(enabled=False, passed=True)
 
 def evaluate_gate(score: Score, minimum: float | None, mode: str = "point") -> GateResult:
     """Compare the score with ``--holdout-min-satisfaction``: the point estimate (``point``) or
-    the Wilson lower bound (``lower``). No minimum, no gate. No judged trial fails the gate: a
-    gate that measured nothing must not let a change through."""
+    the 95% interval's lower bound (``lower``: Wilson's, or clustered by scenario). No minimum,
+    no gate. No judged trial fails the gate: a gate that measured nothing must not let a change
+    through."""
     if minimum is None:
         return NO_GATE
     if mode not in GATE_MODES:
@@ -256,8 +237,11 @@ def evaluate_gate(score: Score, minimum: float | None, mode: str = "point") -> G
     gate_mode: GateMode = "point" if mode == "point" else "lower"
     interval = score.interval
     value = score.satisfaction if gate_mode == "point" else interval.lower if interval else None
+    method: IntervalMethod = interval.method if interval else "wilson"
     if value is None:
-        return GateResult(enabled=True, passed=False, mode=gate_mode, minimum=minimum)
+        return GateResult(
+            enabled=True, passed=False, mode=gate_mode, minimum=minimum, interval_method=method
+        )
     return GateResult(
         enabled=True,
         passed=value >= minimum,
@@ -265,6 +249,7 @@ def evaluate_gate(score: Score, minimum: float | None, mode: str = "point") -> G
         minimum=minimum,
         value=value,
         margin=value - minimum,
+        interval_method=method,
     )
 
 

@@ -23,8 +23,10 @@ def figure_rows(score: Score) -> list[tuple[str, str]]:
     interval = score.interval
     satisfaction = f"{rate(score.satisfaction)}  "
     if interval is not None:
-        satisfaction += f"(95% CI {interval.lower:.3f}-{interval.upper:.3f}, "
-        satisfaction += f"{total.satisfied} of {total.judged} judged trials)"
+        satisfaction += f"(95% CI {interval.lower:.3f}-{interval.upper:.3f}"
+        if interval.method == "clustered":
+            satisfaction += " clustered by scenario"
+        satisfaction += f", {total.satisfied} of {total.judged} judged trials)"
     else:
         satisfaction += "(no judged trials)"
     scenarios = (
@@ -77,6 +79,7 @@ def junit_properties(score: Score, gate: GateResult) -> list[tuple[str, str]]:
         ("satisfaction", score.satisfaction),
         ("interval_lower", interval.lower if interval else None),
         ("interval_upper", interval.upper if interval else None),
+        ("interval_method", interval.method if interval else None),
         ("trials_satisfied", total.satisfied),
         ("trials_unsatisfied", total.unsatisfied),
         ("trials_unjudged", total.unjudged),

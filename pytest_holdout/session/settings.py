@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 
 from pytest_holdout.collection import selection
 from pytest_holdout.outcomes.disclosure import Disclosure, refuse_unsafe_options
+from pytest_holdout.project_settings import string_list
 
 
 @dataclass(frozen=True)
@@ -61,15 +61,7 @@ def _path(config: pytest.Config, name: str) -> Path | None:
 
 def _steps_setting(rootpath: Path) -> list[str]:
     """``[tool.holdout] steps`` in pyproject.toml: modules of step definitions to import."""
-    pyproject = rootpath / "pyproject.toml"
-    if not pyproject.is_file():
-        return []
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on 3.10 only
-        import tomli as tomllib
-    with pyproject.open("rb") as file:
-        steps = tomllib.load(file).get("tool", {}).get("holdout", {}).get("steps", [])
-    if not isinstance(steps, list) or not all(isinstance(name, str) for name in steps):
-        raise pytest.UsageError(f"{pyproject}: [tool.holdout] steps must be a list of module names")
-    return steps
+    try:
+        return string_list(rootpath, "steps", "a list of module names")
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None

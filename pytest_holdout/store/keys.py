@@ -18,8 +18,9 @@ from typing import Any
 
 import pyrage
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from pytest_holdout.errors import HoldoutError
 
@@ -72,6 +73,13 @@ class Recipient:
 
     def __str__(self) -> str:
         return self.text
+
+
+def derive_key(identity: Identity, info: bytes) -> bytes:
+    """A 32-byte symmetric key that only a holder of ``identity``'s private key can compute
+    (HKDF-SHA256 over its private key material). ``info`` names the key's use, so that the keys
+    of different uses (the manifest's MAC, the feedback state's) are independent."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(identity.secret)
 
 
 def has_identity(env: Mapping[str, str] = os.environ) -> bool:

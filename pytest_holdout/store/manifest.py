@@ -23,13 +23,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from pytest_holdout.errors import HoldoutError
 from pytest_holdout.store.files import Store, decrypt
 from pytest_holdout.store.fsutil import atomic_write
-from pytest_holdout.store.keys import Identity
+from pytest_holdout.store.keys import Identity, derive_key
 
 MANIFEST = "MANIFEST"
 HEADER = "pytest-holdout manifest v1"
@@ -143,8 +140,7 @@ def _recipients_sha256(store: Store) -> str:
 
 
 def _mac(identity: Identity, body: bytes) -> str:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(identity.secret)
-    return hmac.new(key, body, hashlib.sha256).hexdigest()
+    return hmac.new(derive_key(identity, _INFO), body, hashlib.sha256).hexdigest()
 
 
 def _body(manifest: Manifest) -> bytes:
