@@ -18,6 +18,7 @@ TWINS: dict[str, str] = {
     "jira": "holdout_twins.jira:JiraTwin",
     "okta": "holdout_twins.okta:OktaTwin",
     "anthropic": "holdout_twins.anthropic:AnthropicTwin",
+    "google": "holdout_twins.google:GoogleTwin",
 }
 
 

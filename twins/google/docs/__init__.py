@@ -1,0 +1,1 @@
+"""Google Docs v1: documents create, get and batchUpdate (see README.md here)."""
