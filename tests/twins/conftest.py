@@ -265,3 +265,119 @@ def closed_port_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}/nobody"
+
+
+# --- the Google twin and the official Google client -----------------------------------------------
+GOOGLE_DISCOVERY = {
+    "drive": "google-drive-v3-discovery.json",
+    "docs": "google-docs-v1-discovery.json",
+    "sheets": "google-sheets-v4-discovery.json",
+}
+
+
+class CheckedResponses:
+    """Checks every JSON answer the official client receives against its method's response
+    schema in the Discovery document (strictly: no member the schema does not list)."""
+
+    def __init__(self, documents: dict[str, dict[str, Any]]) -> None:
+        self.documents = documents
+        self.validators: dict[str, Any] = {}
+        self.checked: dict[str, int] = {}
+
+    def check(self, method_id: str, body: Any) -> None:
+        import jsonschema
+
+        from holdout_twins.core.discovery import response_schema
+
+        if not isinstance(body, dict) or not body:  # media, and 204's empty answer
+            return
+        if method_id not in self.validators:
+            document = self.documents[method_id.split(".", 1)[0]]
+            schema = response_schema(document, method_id, strict=True)
+            self.validators[method_id] = jsonschema.Draft7Validator(schema)
+        problems = [
+            f"{'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message}"
+            for error in self.validators[method_id].iter_errors(body)
+        ]
+        assert problems == [], f"{method_id} answered outside its schema"
+        self.checked[method_id] = self.checked.get(method_id, 0) + 1
+
+    def request_builder(self) -> type:
+        """An ``HttpRequest`` that checks what it receives (``build_from_document``'s
+        ``requestBuilder``); resumable uploads' last answers included."""
+        from googleapiclient.http import HttpRequest
+
+        checker = self
+
+        class CheckedRequest(HttpRequest):
+            def __init__(self, http: Any, postproc: Any, uri: str, **options: Any) -> None:
+                method_id = options.get("methodId")
+
+                def checked(response: Any, content: Any) -> Any:
+                    result = postproc(response, content)
+                    if method_id:
+                        checker.check(method_id, result)
+                    return result
+
+                super().__init__(http, checked, uri, **options)
+
+        return CheckedRequest
+
+
+@pytest.fixture(scope="session")
+def google_discovery(api_specs: Path) -> dict[str, dict[str, Any]]:
+    """The Drive, Docs and Sheets Discovery documents from ``../shared/api-specs``."""
+    pytest.importorskip("googleapiclient", reason="google-api-python-client is not installed")
+    documents = {}
+    for api, name in GOOGLE_DISCOVERY.items():
+        if not (api_specs / name).is_file():
+            pytest.skip(f"{name} not found in {api_specs}")
+        documents[api] = json.loads((api_specs / name).read_text(encoding="utf-8"))
+    return documents
+
+
+@pytest.fixture(scope="session")
+def checked_responses(google_discovery: dict[str, dict[str, Any]]) -> CheckedResponses:
+    return CheckedResponses(google_discovery)
+
+
+@pytest.fixture
+def google(twin: Any) -> Twin:
+    """The Google twin from the ``twin`` fixture: running, reset for this test."""
+    return twin("google")
+
+
+@pytest.fixture
+def google_client(
+    google: Any, google_discovery: dict[str, dict[str, Any]], checked_responses: CheckedResponses
+) -> Any:
+    """``google_client("drive", credentials=None)``: the official client built from the shared
+    Discovery document pointed at the twin, checking every answer against the document."""
+    from google.oauth2.credentials import Credentials
+    from googleapiclient.discovery import build_from_document
+
+    builder = checked_responses.request_builder()
+
+    def build(api: str, credentials: Any = None) -> Any:
+        return build_from_document(
+            google.discovery(api, google_discovery[api]),
+            credentials=credentials or Credentials(token=google.token),
+            requestBuilder=builder,
+        )
+
+    return build
+
+
+@pytest.fixture
+def drive(google_client: Any) -> Any:
+    return google_client("drive")
+
+
+@pytest.fixture
+def docs(google_client: Any) -> Any:
+    return google_client("docs")
+
+
+@pytest.fixture
+def sheets(google_client: Any) -> Any:
+    return google_client("sheets")

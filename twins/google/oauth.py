@@ -4,19 +4,21 @@
 token answers a new access token, as ``https://oauth2.googleapis.com/token`` does; google-auth's
 ``Credentials`` refresh against it when their ``token_uri`` points here. ``POST /revoke`` revokes
 a refresh or access token. Errors are OAuth's shape, ``{"error": ..., "error_description": ...}``,
-not the APIs' envelope.
+not the APIs' envelope. ``POST /_twin/google/refresh-tokens`` (``{"email": ...}``, optional) hands
+out a refresh token with the client id, secret and token URI, for software in any language.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from holdout_twins.core import FORM_TYPE, Request, Response, Router, json_response
+from holdout_twins.core import FORM_TYPE, Request, Response, Router, control_body, json_response
 
 if TYPE_CHECKING:
     from holdout_twins.google.twin import GoogleTwin
 
 router = Router()
+control = Router()
 
 
 def oauth_error(status: int, error: str, description: str) -> Response:
@@ -57,3 +59,9 @@ def revoke(twin: GoogleTwin, request: Request) -> Any:
     if twin.state.refresh_tokens.pop(token, None) is None and twin.tokens.pop(token, None) is None:
         return oauth_error(400, "invalid_token", "Token expired or revoked")
     return {}
+
+
+@control.post("/_twin/google/refresh-tokens", name="refresh_tokens")
+def refresh_tokens(twin: GoogleTwin, request: Request) -> dict[str, str]:
+    email = control_body(request).get("email")
+    return twin.refresh_grant(str(email) if email else None)

@@ -21,6 +21,7 @@ from holdout_twins.core import (
 from holdout_twins.core.discovery import pointed_at
 from holdout_twins.google.docs.body import Document
 from holdout_twins.google.errors import envelope, google_error
+from holdout_twins.google.oauth import control
 from holdout_twins.google.routes import router
 from holdout_twins.google.sheets.grid import Sheet, Spreadsheet
 from holdout_twins.google.sheets.values import write
@@ -73,8 +74,8 @@ class GoogleTwin(Twin):
 
     ``twin.token`` is an OAuth access token for the seed's first user that never expires;
     ``twin.issue_token(email)`` gives one acting as someone else. ``twin.build("drive")`` is
-    the official client pointed at the twin, and ``twin.authorized_user_info()`` what google-auth
-    needs to refresh tokens against the twin's token endpoint.
+    the official client pointed at the twin; ``twin.credentials()`` are google-auth credentials
+    that refresh against the twin's token endpoint.
     """
 
     name = "google"
@@ -82,6 +83,7 @@ class GoogleTwin(Twin):
     seed_path = Path(__file__).with_name("seed.yaml")
     max_body = 32 * 1024 * 1024  # uploads come in the body
     default_rate_limits: ClassVar[dict[str, RateLimit]] = _quotas()
+    control_router = control
     state: Workspace
 
     # --- state ------------------------------------------------------------------------------------
@@ -216,18 +218,25 @@ class GoogleTwin(Twin):
             self.state.refresh_tokens[token] = grant
             return token
 
-    def authorized_user_info(self, email: str | None = None) -> dict[str, str]:
-        """What ``google.oauth2.credentials.Credentials.from_authorized_user_info`` takes: a
-        fresh refresh token, the OAuth client, and this twin's token endpoint."""
+    def refresh_grant(self, email: str | None = None) -> dict[str, str]:
+        """A fresh refresh token for ``email`` with what refreshing it takes: the OAuth client
+        and this twin's token endpoint (the keyword arguments of google-auth's
+        ``Credentials``)."""
         refresh_token = self.issue_refresh_token(email)
         client = self.state.clients[self.state.refresh_tokens[refresh_token].client_id]
         return {
-            "type": "authorized_user",
-            "client_id": client.client_id,
-            "client_secret": client.client_secret,
             "refresh_token": refresh_token,
             "token_uri": self.token_uri,
+            "client_id": client.client_id,
+            "client_secret": client.client_secret,
         }
+
+    def credentials(self, email: str | None = None) -> Any:
+        """google-auth ``Credentials`` that hold only a refresh token and refresh against this
+        twin (``Credentials.from_authorized_user_info`` would send them to Google instead)."""
+        from google.oauth2.credentials import Credentials
+
+        return Credentials(None, **self.refresh_grant(email))
 
     @property
     def token_uri(self) -> str:

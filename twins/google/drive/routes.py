@@ -195,7 +195,7 @@ def list_files(twin: GoogleTwin, request: Request) -> Any:
     ]
     for key, descending in reversed(_ordering(twin, order)):
         found.sort(key=key, reverse=descending)
-    kind = "drive:" + hashlib.sha1(f"{q}\n{order}".encode()).hexdigest()[:10]
+    kind = "files" + hashlib.sha1(f"{q}\n{order}".encode()).hexdigest()[:10]
     chunk = page(found, page_offset(request, kind), page_size(request, MAX_PAGE))
     body: dict[str, Any] = {"kind": "drive#fileList", "incompleteSearch": False}
     if chunk.next_offset is not None:
@@ -370,7 +370,12 @@ def _parents(twin: GoogleTwin, request: Request, wanted: list[str]) -> list[str]
 
 def _move(twin: GoogleTwin, request: Request, file: DriveFile) -> None:
     """``addParents`` and ``removeParents``."""
-    removed = [each for each in request.query.get("removeParents", "").split(",") if each]
+    removed = [
+        found.id if found else each
+        for each in request.query.get("removeParents", "").split(",")
+        if each
+        for found in [_resolve(twin, request, each)]
+    ]
     added = [each for each in request.query.get("addParents", "").split(",") if each]
     parents = [each for each in file.parents if each not in removed]
     for folder_id in added:
@@ -612,7 +617,7 @@ def create_permission(twin: GoogleTwin, request: Request) -> Any:
 @router.get(PERMISSIONS, name="drive.permissions.list")
 def list_permissions(twin: GoogleTwin, request: Request) -> Any:
     file = find(twin, request, request.path_params["fileId"])
-    kind = f"permissions:{file.id}"
+    kind = "permissions" + file.id
     chunk = page(
         render.permissions(twin.state, file),
         page_offset(request, kind),
