@@ -282,3 +282,23 @@ def test_the_jira_twin_prints_basic_auth_credentials_that_curl_can_use():
         assert json.loads(myself.stdout)["emailAddress"] == credentials.split(":")[0]
     finally:
         stop(running)
+
+
+@needs_curl
+def test_curl_uploads_to_and_downloads_from_the_google_twin():
+    running = start([*MODULE, "google", "--port-base", str(free_port())], 1)
+    try:
+        url, token = running.twins["google"]
+        bearer = f"Authorization: Bearer {token}"
+        created = curl("-H", bearer, "-H", "Content-Type: text/plain", "--data-binary", "hi\n",
+                       f"{url}/upload/drive/v3/files?uploadType=media&fields=id,size")  # fmt: skip
+        downloaded = subprocess.run(
+            ["curl", "-sf", "-H", bearer, f"{url}/drive/v3/files/{created['id']}?alt=media"],
+            capture_output=True,
+            timeout=30,
+        )
+
+        assert created["size"] == "3"
+        assert downloaded.stdout == b"hi\n"
+    finally:
+        stop(running)
