@@ -390,3 +390,27 @@ def _credentials(google, email: str):
     from google.oauth2.credentials import Credentials
 
     return Credentials(token=google.issue_token(email))
+
+
+def test_a_copy_of_a_file_shared_with_someone_lands_in_their_my_drive(google, google_client, drive):
+    drive.permissions().create(
+        fileId=NOTES, body={"type": "user", "role": "reader", "emailAddress": "carol@twin.example"}
+    ).execute()
+    carol = google_client("drive", _credentials(google, "carol@twin.example"))
+
+    copied = carol.files().copy(fileId=NOTES, fields="*").execute()
+
+    assert copied["owners"][0]["emailAddress"] == "carol@twin.example"
+    assert copied["parents"] == [google.state.users["carol@twin.example"].root_id]
+
+
+def test_whole_resources_fit_the_discovery_schemas(drive):
+    drive.permissions().create(fileId=NOTES, body={"type": "anyone", "role": "reader"}).execute()
+
+    about = drive.about().get(fields="*").execute()
+    permissions = drive.permissions().list(fileId=NOTES, fields="*").execute()
+    one = drive.permissions().get(fileId=NOTES, permissionId="anyoneWithLink", fields="*").execute()
+
+    assert about["user"]["me"] is True
+    assert [each["type"] for each in permissions["permissions"]] == ["user", "anyone"]
+    assert one["allowFileDiscovery"] is False

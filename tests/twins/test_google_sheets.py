@@ -344,3 +344,14 @@ def test_a_reference_to_a_missing_sheet_is_a_ref_error():
     sheet = Sheet(0, "Sheet1", cells={(0, 0): Formula("=Other!A1+1")})
 
     assert Evaluator(Spreadsheet([sheet])).value(sheet, 0, 0) == CellError("#REF!")
+
+
+def test_clear_and_batch_clear_empty_the_cells(values):
+    cleared = values.clear(spreadsheetId=BUDGET, range="A4:B4", body={}).execute()
+    batch = values.batchClear(spreadsheetId=BUDGET, body={"ranges": ["A1", "B1:B2"]}).execute()
+
+    got = values.get(spreadsheetId=BUDGET, range="A1:B4").execute()
+
+    assert cleared["clearedRange"] == "Sheet1!A4:B4"
+    assert batch["clearedRanges"] == ["Sheet1!A1", "Sheet1!B1:B2"]
+    assert got["values"] == [[], ["Laptops"], ["Licences", "300"]]

@@ -212,6 +212,8 @@ class GoogleTwin(Twin):
     ) -> str:
         """A refresh token for ``email`` (the default user) and the seed's first OAuth client."""
         with self.lock:
+            if not self.state.clients:
+                raise ValueError("the Google twin's seed data has no OAuth client")
             client = client_id or next(iter(self.state.clients))
             token = "1//0" + self.ids.string(100, ALNUM + "-_")
             grant = Grant(client, (email or self.state.default_user).lower(), scopes or SCOPES)
@@ -275,7 +277,9 @@ class GoogleTwin(Twin):
             document = json.loads(get_static_doc(api, APIS[api]))
         return pointed_at(dict(document), self.base_url)
 
-    def build(self, api: str, credentials: Any = None, document: Mapping[str, Any] | None = None):  # type: ignore[no-untyped-def]
+    def build(
+        self, api: str, credentials: Any = None, document: Mapping[str, Any] | None = None
+    ) -> Any:
         """``googleapiclient`` for ``api`` against this twin, authenticated with ``credentials``
         (default: ``twin.token``)."""
         from google.oauth2.credentials import Credentials

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from holdout_twins.core import (
+    ALNUM,
     JSON_TYPE,
     Request,
     Response,
@@ -225,7 +226,7 @@ def copy_file(twin: GoogleTwin, request: Request) -> Any:
     fields = metadata(request)
     writable(fields, CREATABLE)
     email = viewer(request)
-    parents = _parents(twin, request, fields.get("parents") or source.parents)
+    parents = _parents(twin, request, fields.get("parents") or _copy_parents(twin, request, source))
     name = fields.get("name") or f"Copy of {source.name}"
     copied = twin.new_file(twin.state, email, name, source.mime_type, parents)
     copied.content, copied.head_revision = source.content, source.head_revision
@@ -391,6 +392,14 @@ def _move(twin: GoogleTwin, request: Request, file: DriveFile) -> None:
     file.parents = parents
 
 
+def _copy_parents(twin: GoogleTwin, request: Request, source: DriveFile) -> list[str]:
+    """Where a copy goes without ``parents``: beside the original if the caller may add files
+    there, else into the caller's My Drive."""
+    folder = twin.state.files.get(source.parents[0]) if source.parents else None
+    role = twin.state.role(folder, viewer(request)) if folder else None
+    return source.parents if role and ROLES.index(role) >= ROLES.index("writer") else ["root"]
+
+
 def _descendants(twin: GoogleTwin, folder: DriveFile) -> list[DriveFile]:
     found = list(twin.state.children(folder.id))
     for each in found:
@@ -474,7 +483,7 @@ def _start_session(twin: GoogleTwin, request: Request, file_id: str | None) -> R
         writable(fields, WRITABLE)
     length = request.headers.get("x-upload-content-length")
     session = Upload(
-        twin.ids.string(60, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+        twin.ids.string(60, ALNUM + "-_"),
         viewer(request),
         fields,
         dict(request.query),
