@@ -414,3 +414,17 @@ def test_whole_resources_fit_the_discovery_schemas(drive):
     assert about["user"]["me"] is True
     assert [each["type"] for each in permissions["permissions"]] == ["user", "anyone"]
     assert one["allowFileDiscovery"] is False
+
+
+def test_seed_data_that_does_not_fit_is_one_seed_error():
+    from holdout_twins.core import SeedError
+    from holdout_twins.google import GoogleTwin
+
+    misfit = {
+        "domain": "example.com",
+        "users": [{"email": "a@example.com", "name": "A"}],
+        "files": [{"name": "orphan.txt", "owner": "nobody@example.com"}],
+    }
+
+    with pytest.raises(SeedError, match="google seed data"):
+        GoogleTwin(seed_data=misfit)

@@ -6,7 +6,13 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
-from holdout_twins.core.discovery import json_schema, method, pointed_at, response_schema
+from holdout_twins.core.discovery import (
+    json_schema,
+    method,
+    pointed_at,
+    response_schema,
+    translate,
+)
 
 TINY = {
     "id": "tiny:v1",
@@ -100,8 +106,21 @@ def test_pointed_at_moves_every_root_url():
 
 def test_the_real_documents_translate_whole(google_discovery):
     for document in google_discovery.values():
-        for name in document["schemas"]:
-            jsonschema.Draft7Validator.check_schema(json_schema(document, name, strict=True))
+        definitions = {
+            name: translate(node, strict=True) for name, node in document["schemas"].items()
+        }
+        jsonschema.Draft7Validator.check_schema({"definitions": definitions})
+        referred = {ref.removeprefix("#/definitions/") for ref in _refs(definitions)}
+        assert referred <= set(definitions)
+
+
+def _refs(node: object) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["$ref"]] if "$ref" in node else []
+        return own + [ref for value in node.values() for ref in _refs(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in _refs(value)]
+    return []
 
 
 def test_the_official_clients_answers_are_checked(checked_responses, drive, docs, sheets):

@@ -132,7 +132,7 @@ def file(workspace: Workspace, file: DriveFile, viewer: str) -> dict[str, Any]:
     if file.trashed_at is not None and file.explicitly_trashed:
         body["trashedTime"] = rfc3339(file.trashed_at)
         body["trashingUser"] = user(workspace, file.trashed_by or file.owner, viewer)
-    if file.has_content and not file.is_folder:
+    if file.has_content:
         body.update(_content_fields(file))
     if file.mime_type in _EXPORTS:
         body["exportLinks"] = {

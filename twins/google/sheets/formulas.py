@@ -169,8 +169,8 @@ class Evaluator:
             elif isinstance(argument, CellError):
                 return argument
             elif argument is not None:
-                converted = _number(argument) if name.upper() != "COUNTA" else argument
-                values.append(converted)
+                counting = name.upper() in ("COUNT", "COUNTA")  # they count, not convert
+                values.append(argument if counting else _number(argument))
         for each in values:
             if isinstance(each, CellError):
                 return each

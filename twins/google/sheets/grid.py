@@ -18,7 +18,7 @@ class Formula:
 Entered = int | float | str | bool | Formula
 
 
-@dataclass
+@dataclass(eq=False)  # ranges on two sheets differ even when the sheets look alike
 class Sheet:
     sheet_id: int
     title: str
