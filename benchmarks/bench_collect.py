@@ -82,7 +82,11 @@ def test_count_{n}():
     assert counter["value"] == {m}
 """
 
-SUMMARY = re.compile(r"^=*\s*(\d+) passed(?:, \d+ warnings?)? in [\d.]+s\s*=*$", re.MULTILINE)
+# pytest's closing line; past a minute it adds the time as (h:mm:ss).
+SUMMARY = re.compile(
+    r"^=*\s*(\d+) passed(?:, \d+ warnings?)? in [\d.]+s(?: \(\d+:\d\d:\d\d\))?\s*=*$",
+    re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
