@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_holdout.collection.items import HoldoutScenario, trial_seed
+from pytest_holdout.collection.items import HoldoutScenario
+from pytest_holdout.outcomes.records import trial_seed
 from pytest_holdout.session.run import register
 
 

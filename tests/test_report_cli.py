@@ -99,6 +99,40 @@ def test_merge_errors_are_one_line(
     assert err.startswith(f"holdout: {first}: S-") and err.count("\n") == 1
 
 
+def test_merging_a_gated_run_checks_the_shards_against_the_stores_manifest(
+    capsys: pytest.CaptureFixture[str], store: Store, tmp_path: Path
+) -> None:
+    import hashlib
+
+    (store.root / "MANIFEST").write_bytes(b"pytest-holdout manifest v1\n")
+    signed = hashlib.sha256(b"pytest-holdout manifest v1\n").hexdigest()
+    paths = []
+    for shard in (1, 2, 3):
+        part = [o for o in outcomes() if shard_of(o.item_id, 3) == shard]
+        report = build_report(
+            part,
+            disclosure="ids",
+            gate=evaluate_gate(score(part), 0.75, "point"),
+            meta={"shard": f"{shard}/3", "manifest": signed, "trials": 2},
+            not_run=0,
+        )
+        paths.append(tmp_path / f"shard{shard}.json")
+        write_report(paths[-1], report)
+    merge = ("--store", str(store.root), "report", "merge")
+    code, out, err = run(capsys, *merge, *map(str, paths))
+    assert (code, err) == (0, "")
+    assert json.loads(out)["figures"]["trials"]["not_run"] == 0
+    code, out, err = run(capsys, *merge, *map(str, paths[:2]))
+    assert (code, out) == (1, "")
+    assert err == (
+        "holdout: shard 3/3 missing: the merge would not cover MANIFEST (merge every shard of "
+        "the gated run)\n"
+    )
+    (store.root / "MANIFEST").write_bytes(b"pytest-holdout manifest v1\nsigned again\n")
+    code, out, err = run(capsys, *merge, *map(str, paths))
+    assert code == 1 and "ran against another MANIFEST than the store's" in err
+
+
 def test_trend_prints_a_sparkline_and_draws_charts(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -259,6 +259,62 @@ def test_merging_reports_gated_differently_is_refused() -> None:
     assert str(raised.value) == "a.json, b.json: the reports were gated differently"
 
 
+MANIFEST_SHA = "ab" * 32
+
+
+def gated_report(
+    outcomes: list[TrialOutcome], shard: str | None, manifest: str = MANIFEST_SHA, not_run: int = 0
+) -> dict[str, Any]:
+    """The report of one shard of a gated run (--holdout-required)."""
+    gate = evaluate_gate(score(outcomes), 0.7, "point")
+    meta = {"shard": shard, "manifest": manifest, "trials": 3}
+    return build_report(outcomes, disclosure="none", gate=gate, meta=meta, not_run=not_run)
+
+
+def test_the_shards_of_a_gated_run_merge_with_their_not_run_counts(validator: Any) -> None:
+    first, second = shards(suite(scenarios=40), 2)
+    parts = [gated_report(first, "1/2", not_run=2), gated_report(second, "2/2", not_run=1)]
+    merged = merge_reports(parts, ["a.json", "b.json"], manifest_sha256=MANIFEST_SHA)
+    validator.validate(merged)
+    assert merged["figures"]["trials"]["not_run"] == 3
+    assert merged["figures"]["trials"]["total"] == len(first) + len(second)
+
+
+@pytest.mark.parametrize(
+    ("shard_names", "manifests", "error"),
+    [
+        (
+            ["1/3", "3/3"],
+            [MANIFEST_SHA] * 2,
+            "shard 2/3 missing: the merge would not cover MANIFEST",
+        ),
+        (["1/2", "1/2"], [MANIFEST_SHA] * 2, "b.json: shard 1/2 is in another report too"),
+        (["1/2", "2/3"], [MANIFEST_SHA] * 2, "shards of different splits"),
+        (["1/2", "2/2"], [MANIFEST_SHA, "cd" * 32], "b.json: a.json and it ran against different"),
+        ([None, None], [MANIFEST_SHA] * 2, "a.json: a run without --holdout-shard covers MANIFEST"),
+        (["1/2", "2/2"], [MANIFEST_SHA, None], "b.json: not a gated run"),
+    ],
+    ids=["missing", "twice", "two splits", "two manifests", "unsharded", "ungated"],
+)
+def test_the_shards_of_a_gated_run_must_cover_its_manifest_exactly(
+    shard_names: list[str | None], manifests: list[str | None], error: str
+) -> None:
+    parts = [
+        gated_report(part, shard, manifest)  # type: ignore[arg-type]
+        for part, shard, manifest in zip(shards(suite(), 2), shard_names, manifests, strict=True)
+    ]
+    with pytest.raises(HoldoutError, match=re.escape(error)):
+        merge_reports(parts, ["a.json", "b.json"])
+
+
+def test_gated_shards_must_have_run_against_the_stores_manifest() -> None:
+    parts = [gated_report(part, f"{n}/2") for n, part in enumerate(shards(suite(), 2), 1)]
+    with pytest.raises(HoldoutError, match="ran against another MANIFEST than the store's"):
+        merge_reports(parts, ["a.json", "b.json"], manifest_sha256="cd" * 32)
+    twice = merge_reports([merge_reports(parts, ["a", "b"])], ["ab"], MANIFEST_SHA)
+    assert twice["figures"] == merge_reports(parts, ["a", "b"])["figures"]
+
+
 def test_the_merged_gate_is_evaluated_on_the_merged_score() -> None:
     outcomes = suite(scenarios=40)
     parts = [report_of(part, minimum=0.5) for part in shards(outcomes, 2)]

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pytest_holdout.errors import UsageError
+from pytest_holdout.errors import HoldoutError, UsageError
 from pytest_holdout.reports.history import read_history, sparkline, trend_png, trend_svg
 from pytest_holdout.reports.json_report import (
     check_report,
@@ -80,7 +80,7 @@ def merge_command(args: argparse.Namespace) -> int:
     if args.sealed:
         return _merge_sealed(args)
     reports = [read_report(path) for path in args.reports]
-    merged = merge_reports(reports, [str(path) for path in args.reports])
+    merged = merge_reports(reports, [str(path) for path in args.reports], _manifest_sha256(args))
     if args.output is None:
         sys.stdout.write(dumps(merged))
         return 0
@@ -102,7 +102,9 @@ def _merge_sealed(args: argparse.Namespace) -> int:
     bodies = [read_sealed(path, identities) for path in args.reports]
     for body, path in zip(bodies, args.reports, strict=True):
         check_report(body.get("report"), f"{path} (its public report)")
-    merged = merge_reports([body["report"] for body in bodies], [str(p) for p in args.reports])
+    merged = merge_reports(
+        [body["report"] for body in bodies], [str(p) for p in args.reports], _manifest_sha256(args)
+    )
     details = sorted(
         (detail for body in bodies for detail in body["details"]),
         key=lambda detail: (detail["item_id"], detail["trial"]),
@@ -111,6 +113,19 @@ def _merge_sealed(args: argparse.Namespace) -> int:
     write_sealed(args.output, run, recipients)
     _print_figures(merged)
     return 0
+
+
+def _manifest_sha256(args: argparse.Namespace) -> str | None:
+    """The SHA-256 of the store's MANIFEST, where the merge can see a store: shards of a gated
+    run must have run against it."""
+    from pytest_holdout.cli.main import store_of
+    from pytest_holdout.store.manifest import manifest_path, sha256_of
+
+    try:
+        path = manifest_path(store_of(args))
+        return sha256_of(path.read_bytes())
+    except (HoldoutError, FileNotFoundError):
+        return None
 
 
 def trend_command(args: argparse.Namespace) -> int:

@@ -9,7 +9,6 @@ JUnit XML, ``tmp_path`` names, ``PYTEST_CURRENT_TEST``) see opaque ids only.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,18 +20,11 @@ from pytest_holdout.collection.context import HoldoutContext, context_of
 from pytest_holdout.collection.quiet_gc import fewer_collections
 from pytest_holdout.collection.redaction import failure_repr
 from pytest_holdout.errors import HoldoutError
-from pytest_holdout.outcomes.records import TrialDetail, TrialOutcome
+from pytest_holdout.outcomes.records import TrialDetail, TrialOutcome, trial_seed
 from pytest_holdout.scenarios.model import Feature, Scenario
 from pytest_holdout.steps.runner import ScenarioRun, StepFailure
 
 _FIXTURES_KEY = pytest.StashKey[Any]()
-
-
-def trial_seed(base: int, item_id: str, trial: int) -> int:
-    """A seed per trial that depends only on the base seed and the trial's identity, so that any
-    process running it, in any order, gets the same one."""
-    digest = hashlib.sha256(f"{base}:{item_id}:{trial}".encode()).digest()
-    return int.from_bytes(digest[:8], "big")
 
 
 class HoldoutStore(pytest.Directory):

@@ -1,8 +1,11 @@
-"""``-k`` and ``-m`` for a session that holds holdout items.
+"""``-k``, ``-m`` and shards for a session that holds holdout items.
 
 pytest's ``-k`` matches marker names as well as node names. A holdout item's markers are its
 scenario's tags, which are secret: ``-k`` must match holdout items by their opaque ids only, or
-a run of ``-k`` guesses could read tags back. pytest offers no hook for that, so while holdout
+a run of ``-k`` guesses could read tags back. For the same reason ``-m`` selects holdout items
+by their tags only where the output may show scenario content (``--holdout-disclose`` steps or
+full): below that, which items a tag expression keeps would tell the log which tags they carry,
+so ``-m`` selects ordinary tests only. pytest offers no hook for any of this, so while holdout
 items are present this module applies ``-k`` and ``-m`` itself, with pytest's own expression
 language and matchers, and hides both options from pytest's built-in selection for that call.
 """
@@ -10,7 +13,7 @@ language and matchers, and hides both options from pytest's built-in selection f
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 
 import pytest
 from _pytest.mark import KeywordMatcher, MarkMatcher
@@ -40,6 +43,20 @@ def shard_of(item_id: str, count: int) -> int:
     """
     digest = hashlib.sha256(item_id.encode()).digest()
     return int.from_bytes(digest[:8], "big") % count + 1
+
+
+def expected_trials(
+    counts: Mapping[str, int], trials: int, shard: tuple[int, int] | None
+) -> set[tuple[str, int]]:
+    """Every ``(scenario id, trial)`` that files holding ``counts`` scenarios imply, within
+    ``shard``: what a gated run owes the score, run or not."""
+    return {
+        (f"{file_id}-{index}", trial)
+        for file_id, count in counts.items()
+        for index in range(1, count + 1)
+        if shard is None or shard_of(f"{file_id}-{index}", shard[1]) == shard[0]
+        for trial in range(1, trials + 1)
+    }
 
 
 def keep_shard(
@@ -86,8 +103,10 @@ def select(
     items: list[pytest.Item],
     config: pytest.Config,
     is_holdout: Callable[[pytest.Item], bool],
+    by_tags: bool,
 ) -> Generator[None, None, None]:
-    """Body of a ``pytest_collection_modifyitems`` wrapper: select, then let the others run."""
+    """Body of a ``pytest_collection_modifyitems`` wrapper: select, then let the others run.
+    ``by_tags``: whether ``-m`` applies to holdout items (see the module's docstring)."""
     option = config.option
     keyword, markexpr = getattr(option, "keyword", ""), getattr(option, "markexpr", "")
     if not any(is_holdout(item) for item in items) or not (keyword or markexpr):
@@ -97,9 +116,12 @@ def select(
     by_mark = _compile(markexpr, "-m")
     remaining, deselected = [], []
     for item in items:
-        keywords = _node_names(item) if is_holdout(item) else KeywordMatcher.from_item(item)
+        holdout = is_holdout(item)
+        keywords = _node_names(item) if holdout else KeywordMatcher.from_item(item)
         keep = (by_keyword is None or by_keyword.evaluate(keywords)) and (
-            by_mark is None or by_mark.evaluate(MarkMatcher.from_markers(item.iter_markers()))
+            by_mark is None
+            or (holdout and not by_tags)
+            or by_mark.evaluate(MarkMatcher.from_markers(item.iter_markers()))
         )
         (remaining if keep else deselected).append(item)
     if deselected:

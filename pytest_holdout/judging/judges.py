@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_holdout.errors import HoldoutError
+from pytest_holdout.errors import HoldoutError, UsageError
 
 VERDICT_TOOL = {
     "name": "record_verdict",
@@ -67,6 +67,11 @@ class JudgeSettings:
     temperature: float | None = None  # None: the API's default
     votes: int = 1
     max_tokens: int = 512
+
+    def __post_init__(self) -> None:
+        # No vote would leave every judged step unjudged, which counts neither way.
+        if self.votes < 1:
+            raise UsageError(f"judge votes = {self.votes}: the judge needs at least 1 vote")
 
 
 def majority(votes: Sequence[bool | None]) -> bool | None:

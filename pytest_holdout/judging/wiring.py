@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from pytest_holdout.errors import UsageError
 from pytest_holdout.judging.judges import (
     JudgeRequest,
     JudgeSettings,
@@ -20,16 +21,26 @@ from pytest_holdout.scenarios.model import Scenario
 
 
 def judge_settings(config: pytest.Config) -> JudgeSettings:
+    """The judge's settings from ``--holdout-judge-*``, else the ini values; a usage error for a
+    value the judge cannot work with (fewer than one vote would leave every step unjudged)."""
+
     def setting(name: str) -> str:
         value = config.getoption(f"holdout_judge_{name}")
-        return str(value) if value is not None else config.getini(f"holdout_judge_{name}")
+        return str(value) if value is not None else str(config.getini(f"holdout_judge_{name}"))
 
-    temperature = setting("temperature")
-    return JudgeSettings(
-        model=setting("model"),
-        votes=int(setting("votes")),
-        temperature=float(temperature) if temperature else None,
-    )
+    votes, temperature = setting("votes"), setting("temperature")
+    try:
+        return JudgeSettings(
+            model=setting("model"),
+            votes=int(votes),
+            temperature=float(temperature) if temperature else None,
+        )
+    except ValueError:
+        raise pytest.UsageError(
+            f"holdout judge: votes {votes!r} and temperature {temperature!r} must be numbers"
+        ) from None
+    except UsageError as exc:
+        raise pytest.UsageError(f"--holdout-judge-votes / holdout_judge_votes: {exc}") from None
 
 
 class Judging:
@@ -38,10 +49,12 @@ class Judging:
     def __init__(
         self,
         config: pytest.Config,
+        settings: JudgeSettings,
         identities: Sequence[Any],
         recipients: Callable[[], Sequence[Any]],
     ) -> None:
         self.config = config
+        self.settings = settings
         self.identities = list(identities)
         self._recipients = recipients
         self._model: ModelJudge | None = None
@@ -54,7 +67,7 @@ class Judging:
                 cache = VerdictCache(
                     self.config.cache.mkdir("holdout-verdicts"), self._recipients(), self.identities
                 )
-            self._model = ModelJudge(judge_settings(self.config), cache)
+            self._model = ModelJudge(self.settings, cache)
         return self._model
 
     def __call__(

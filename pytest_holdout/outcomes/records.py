@@ -10,11 +10,19 @@ Two records per trial, kept apart on purpose:
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Status = Literal["satisfied", "unsatisfied", "unjudged", "pending"]
 STATUSES: tuple[Status, ...] = ("satisfied", "unsatisfied", "unjudged", "pending")
+
+
+def trial_seed(base: int, item_id: str, trial: int) -> int:
+    """A seed per trial that depends only on the base seed and the trial's identity, so that any
+    process running it, in any order, gets the same one."""
+    digest = hashlib.sha256(f"{base}:{item_id}:{trial}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from pytest_holdout.outcomes.accounting import account
+from pytest_holdout.outcomes.accounting import not_run as count_not_run
 from pytest_holdout.outcomes.records import TrialOutcome
 from pytest_holdout.reports import scoring
 from pytest_holdout.reports.history import append_history
@@ -35,6 +37,11 @@ class ReportPlan:
     shard: tuple[int, int] | None = None
     seed: int = 0
     unlisted_files: int = 0
+    trials: int = 1
+    # A gated run: every (scenario id, trial) the signed manifest implies within the shard, and
+    # the SHA-256 of that MANIFEST. None otherwise.
+    expected: frozenset[tuple[str, int]] | None = None
+    manifest_sha256: str | None = None
     json_path: Path | None = None
     history_path: Path | None = None
     sealed_path: Path | None = None
@@ -58,6 +65,7 @@ class Result:
     gate: scoring.GateResult
     report: dict[str, Any]  # the figures themselves: public unless a feedback mode withholds them
     by_scenario: dict[str, scoring.Counts]  # each scenario's counts, by opaque id
+    outcomes: list[TrialOutcome]  # what was scored: in a gated run, one per expected trial
     published: Published | None = None
 
 
@@ -66,18 +74,27 @@ PUBLISH_KEY = pytest.StashKey[Callable[[Result], Published]]()
 
 
 def compute(plan: ReportPlan, outcomes: Sequence[TrialOutcome]) -> Result:
+    not_run = None
+    if plan.expected is not None:
+        outcomes = account(outcomes, plan.expected, plan.seed)
+        not_run = count_not_run(outcomes)
     by_scenario = scoring.count_by_scenario(outcomes)
-    score = scoring.score_counts(by_scenario.values())
+    score = scoring.score_counts(by_scenario.values(), not_run)
     gate = scoring.evaluate_gate(score, plan.min_satisfaction, plan.gate_mode)
-    meta = {
+    meta: dict[str, Any] = {
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "shard": f"{plan.shard[0]}/{plan.shard[1]}" if plan.shard else None,
         "seed": plan.seed,
+        "trials": plan.trials,
         "unlisted_files": plan.unlisted_files,
     }
-    report = build_report(outcomes, disclosure=plan.disclosure, gate=gate, meta=meta)
-    return Result(score, gate, report, by_scenario)
+    if plan.manifest_sha256 is not None:
+        meta["manifest"] = plan.manifest_sha256
+    report = build_report(
+        outcomes, disclosure=plan.disclosure, gate=gate, meta=meta, not_run=not_run
+    )
+    return Result(score, gate, report, by_scenario, list(outcomes))
 
 
 def finish_session(
@@ -114,29 +131,35 @@ def finish_session(
         # The sealed copy always holds per-id results (the breakdown by feature and tag needs
         # them), whatever the public disclosure.
         sealed_report = build_report(
-            outcomes, disclosure="ids", gate=result.gate, meta=result.report["meta"]
+            result.outcomes,
+            disclosure="ids",
+            gate=result.gate,
+            meta=result.report["meta"],
+            not_run=result.score.not_run,
         )
         if public is not None and "feedback" in public.report:
             sealed_report["feedback"] = public.report["feedback"]
         run_body = {"report": sealed_report, "details": sorted(sealed_details)}
         write_sealed(plan.sealed_path, run_body, plan.recipients)
     session.config.hook.pytest_holdout_score(report=public_report, config=session.config)
-    _apply_gate(session, result.gate, ordinary_failures, withheld)
+    _apply_gate(session, result, ordinary_failures, withheld)
     return result
 
 
 def _apply_gate(
-    session: pytest.Session, gate: scoring.GateResult, ordinary_failures: int, withheld: bool
+    session: pytest.Session, result: Result, ordinary_failures: int, withheld: bool
 ) -> None:
     """With a gate, holdout failures are expected: the gate and the ordinary tests decide. When
     a feedback mode withholds the outcomes, a failed holdout item must not show in the exit
-    status either: only the gate, if any, and the ordinary tests decide."""
-    if not gate.enabled and not withheld:
-        return
+    status either: only the gate, if any, and the ordinary tests decide. Otherwise, a trial that
+    did not run in a gated run fails the session as a failed item would."""
     if session.exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return  # an interruption, an internal or usage error, keeps its own status
-    failed = ordinary_failures > 0 or not gate.passed
-    session.exitstatus = pytest.ExitCode.TESTS_FAILED if failed else pytest.ExitCode.OK
+    if result.gate.enabled or withheld:
+        failed = ordinary_failures > 0 or not result.gate.passed
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED if failed else pytest.ExitCode.OK
+    elif result.score.not_run:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def _junit_xml(config: pytest.Config) -> Any:

@@ -19,6 +19,7 @@ from typing import Any
 
 from pytest_holdout.errors import HoldoutError, UsageError
 from pytest_holdout.outcomes.records import TrialOutcome
+from pytest_holdout.reports.coverage import check_coverage
 from pytest_holdout.reports.intervals import Interval
 from pytest_holdout.reports.scoring import (
     VERDICTS,
@@ -43,13 +44,15 @@ def build_report(
     disclosure: object,
     gate: GateResult,
     meta: Mapping[str, Any],
+    not_run: int | None = None,
 ) -> dict[str, Any]:
     """The report of one run. ``disclosure`` is a level's name (``str()`` of the plugin's
-    ``Disclosure``); at ``ids`` and above the report holds each opaque id's trials."""
+    ``Disclosure``); at ``ids`` and above the report holds each opaque id's trials. ``not_run``:
+    in a gated run, how many of the trials the manifest implies never ran."""
     level = _level(disclosure)
     outcomes = list(outcomes)
     by_scenario = count_by_scenario(outcomes)
-    score = score_counts(by_scenario.values())
+    score = score_counts(by_scenario.values(), not_run)
     report = _report(score, level, gate, results=None)
     if DISCLOSURES.index(level) >= DISCLOSURES.index("ids"):
         report["results"] = _results(outcomes, by_scenario)
@@ -59,7 +62,8 @@ def build_report(
 
 def score_of(report: Mapping[str, Any]) -> Score:
     """The score a report's figures were computed from."""
-    return score_counts(Counts.from_list(values) for values in report["counts"])
+    not_run = report.get("figures", {}).get("trials", {}).get("not_run")
+    return score_counts((Counts.from_list(values) for values in report["counts"]), not_run)
 
 
 def counts_by_id(report: Mapping[str, Any]) -> dict[str, Counts]:
@@ -71,15 +75,18 @@ def figures(score: Score) -> dict[str, Any]:
     total = score.total
     interval = score.interval
     mean = score.scenario_mean
+    trials = {
+        "satisfied": total.satisfied,
+        "unsatisfied": total.unsatisfied,
+        "unjudged": total.unjudged,
+        "pending": total.pending,
+        "judged": total.judged,
+        "total": total.trials,
+    }
+    if score.not_run is not None:
+        trials["not_run"] = score.not_run
     return {
-        "trials": {
-            "satisfied": total.satisfied,
-            "unsatisfied": total.unsatisfied,
-            "unjudged": total.unjudged,
-            "pending": total.pending,
-            "judged": total.judged,
-            "total": total.trials,
-        },
+        "trials": trials,
         "satisfaction": score.satisfaction,
         "interval": None if interval is None else interval_figures(interval),
         "scenarios": {
@@ -146,6 +153,9 @@ def check_report(report: Any, name: str) -> None:
         for row in counts
     ):
         raise HoldoutError(f"{name}: malformed counts")
+    not_run = report.get("figures", {}).get("trials", {}).get("not_run", 0)
+    if not isinstance(not_run, int):
+        raise HoldoutError(f"{name}: malformed not_run")
     level = report.get("disclosure")
     if level not in DISCLOSURES:
         raise HoldoutError(f"{name}: unknown disclosure {level!r}")
@@ -155,19 +165,27 @@ def check_report(report: Any, name: str) -> None:
         raise HoldoutError(f"{name}: disclosure {level} but no per-id results")
 
 
-def merge_reports(reports: Sequence[Mapping[str, Any]], names: Sequence[str]) -> dict[str, Any]:
+def merge_reports(
+    reports: Sequence[Mapping[str, Any]],
+    names: Sequence[str],
+    manifest_sha256: str | None = None,
+) -> dict[str, Any]:
     """One report over every scenario of ``reports`` (the reports of disjoint shards): the same
     figures as one run over all of them. Per-id results are kept when every input has them; the
-    gate is evaluated again, on the merged score, and must be the same in every input."""
+    gate is evaluated again, on the merged score, and must be the same in every input. Reports
+    of a gated run must cover its manifest exactly (``coverage.check_coverage``)."""
     if not reports:
         raise UsageError("merge needs at least one report")
     gates = {gate_setting(report) for report in reports}
     if len(gates) > 1:
         raise HoldoutError(f"{', '.join(names)}: the reports were gated differently")
     ((minimum, mode),) = gates
+    check_coverage([report.get("meta", {}) for report in reports], names, manifest_sha256)
     level = min((report["disclosure"] for report in reports), key=DISCLOSURES.index)
+    not_runs = [score_of(report).not_run for report in reports]
     score = score_counts(
-        Counts.from_list(values) for report in reports for values in report["counts"]
+        (Counts.from_list(values) for report in reports for values in report["counts"]),
+        None if None in not_runs else sum(n for n in not_runs if n is not None),
     )
     results = None
     if DISCLOSURES.index(level) >= DISCLOSURES.index("ids"):

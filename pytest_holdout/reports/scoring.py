@@ -5,7 +5,9 @@ does not depend on the order in which trials finished, and the counts of several
 one suite) add up to exactly the score of one run over all of them.
 
 ``unjudged`` (a model judge had no API key) and ``pending`` (not run: no key) trials count neither
-way: they are left out of every rate and reported as counts.
+way: they are left out of every rate and reported as counts. In a gated run a trial the signed
+manifest implies that never ran is ``unsatisfied`` (reason ``not run``); the score also says how
+many of those there were.
 """
 
 from __future__ import annotations
@@ -96,6 +98,9 @@ class ScenarioMean:
 @dataclass(frozen=True)
 class Score:
     counts: tuple[Counts, ...]  # one per scenario, sorted: anonymous, enough to rebuild the rest
+    # Of the unsatisfied trials, those that never ran (a gated run); None where nothing says
+    # which trials were owed (a run without the signed manifest).
+    not_run: int | None = None
 
     @property
     def total(self) -> Counts:
@@ -159,12 +164,12 @@ def count_by_scenario(outcomes: Iterable[TrialOutcome]) -> dict[str, Counts]:
     return {item_id: Counts.from_list(tallies[item_id]) for item_id in sorted(tallies)}
 
 
-def score(outcomes: Iterable[TrialOutcome]) -> Score:
-    return score_counts(count_by_scenario(outcomes).values())
+def score(outcomes: Iterable[TrialOutcome], not_run: int | None = None) -> Score:
+    return score_counts(count_by_scenario(outcomes).values(), not_run)
 
 
-def score_counts(counts: Iterable[Counts]) -> Score:
-    return Score(counts=tuple(sorted(counts)))
+def score_counts(counts: Iterable[Counts], not_run: int | None = None) -> Score:
+    return Score(counts=tuple(sorted(counts)), not_run=not_run)
 
 
 def breakdown(

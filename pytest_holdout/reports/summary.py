@@ -51,6 +51,14 @@ def figure_rows(score: Score) -> list[tuple[str, str]]:
         rows.append(
             ("scenario mean", f"{mean.mean:.3f}{error}  (standard error clustered by scenario)")
         )
+    if score.not_run is not None:
+        rows.append(
+            (
+                "not run",
+                f"{score.not_run} of the {total.trials} trials MANIFEST implies "
+                "(each counted as not satisfied)",
+            )
+        )
     rows.append(("not counted", f"{total.unjudged} unjudged, {total.pending} pending trials"))
     return rows
 
@@ -84,6 +92,7 @@ def junit_properties(score: Score, gate: GateResult) -> list[tuple[str, str]]:
         ("trials_unsatisfied", total.unsatisfied),
         ("trials_unjudged", total.unjudged),
         ("trials_pending", total.pending),
+        *((("trials_not_run", score.not_run),) if score.not_run is not None else ()),
         *((f"scenarios_{verdict}", score.scenarios(verdict)) for verdict in VERDICTS),
         ("k", score.k),
         ("pass_k", score.pass_k),

@@ -25,11 +25,18 @@ from pytest_holdout.errors import HoldoutError
 from pytest_holdout.judging.wiring import Judging
 from pytest_holdout.outcomes.disclosure import WARNING
 from pytest_holdout.reports.finish import ReportPlan, Result, finish_session, terminal_lines
+from pytest_holdout.session import origin
 from pytest_holdout.session.gathering import OutcomeGathering
 from pytest_holdout.session.settings import RunSettings
 from pytest_holdout.session.trust import NO_KEY, Trust
 from pytest_holdout.steps.registry import StepRegistry
+from pytest_holdout.store import manifest
 from pytest_holdout.store.files import Store
+
+MARKS_NOTE = (
+    "holdout: -m selects ordinary tests only at --holdout-disclose={level} (which scenarios a tag "
+    "expression keeps would show their tags); every holdout scenario runs"
+)
 
 
 class HoldoutRun:
@@ -38,6 +45,10 @@ class HoldoutRun:
         self.settings = settings = RunSettings.from_config(config)
         self.store = Store(settings.store_dir)
         self.trust = Trust.check(self.store, settings.required)
+        # The gated run: what counts is what the keyholder's signed manifest implies.
+        self.gated = settings.required and self.trust.manifest is not None
+        # Tags are secret: -m selects holdout items only where the output may show them.
+        self.by_tags = settings.disclosure.secret and bool(config.getoption("markexpr", ""))
         self.recipients: list[Any] = []
         if settings.sealed_path is not None:
             try:
@@ -57,7 +68,7 @@ class HoldoutRun:
             disclosure=settings.disclosure,
             skip_reason="" if self.trust.can_decrypt else NO_KEY,
             registry=self.registry,
-            judge=Judging(config, self.trust.identities, self._known_recipients),
+            judge=Judging(config, settings.judge, self.trust.identities, self._known_recipients),
         )
         self.isolation = HoldoutIsolation(config, settings.disclosure)
         self.gathering = OutcomeGathering(config, self.context, self.isolation, self.recipients)
@@ -65,9 +76,9 @@ class HoldoutRun:
 
     def _known_counts(self) -> dict[str, int] | None:
         """How many scenarios each file holds, where that is known without reading the files:
-        from the signed manifest, or (in an xdist worker) from the controller. Not with ``-m``,
-        which selects by tags and so must read every file at collection."""
-        if not self.trust.can_decrypt or self.config.getoption("markexpr", ""):
+        from the signed manifest, or (in an xdist worker) from the controller. Not where ``-m``
+        selects holdout items by tags, which must read every file at collection."""
+        if not self.trust.can_decrypt or self.by_tags:
             return None
         if self.trust.manifest is not None:
             return {file_id: entry.items for file_id, entry in self.trust.manifest.entries.items()}
@@ -83,11 +94,27 @@ class HoldoutRun:
             self._registry = StepRegistry.from_namespaces([*conftests, *self.step_modules])
         return self._registry
 
+    def _manifest_sha256(self) -> str | None:
+        """The verified MANIFEST's SHA-256, for the report: merging shards checks they ran
+        against one manifest."""
+        if not self.gated:
+            return None
+        return manifest.sha256_of(manifest.manifest_path(self.store).read_bytes())
+
     def _known_recipients(self) -> list[Any]:
         try:
             return self.recipients or list(self.store.recipients())
         except HoldoutError:
             return []
+
+    def _expected(self) -> frozenset[tuple[str, int]] | None:
+        """In a gated run: every trial the signed manifest implies, within the shard."""
+        if not self.gated or self.trust.manifest is None:
+            return None
+        counts = {file_id: entry.items for file_id, entry in self.trust.manifest.entries.items()}
+        return frozenset(
+            selection.expected_trials(counts, self.settings.trials, self.settings.shard)
+        )
 
     def report_plan(self) -> ReportPlan:
         settings = self.settings
@@ -100,6 +127,9 @@ class HoldoutRun:
             shard=settings.shard,
             seed=settings.base_seed,
             unlisted_files=len(self.trust.unlisted),
+            trials=settings.trials,
+            expected=self._expected(),
+            manifest_sha256=self._manifest_sha256(),
             json_path=settings.json_path,
             history_path=settings.history_path,
             sealed_path=settings.sealed_path,
@@ -113,8 +143,7 @@ class HoldoutRun:
         """xdist, in the controller: tell each worker how many scenarios each file holds, so that
         workers collect identical items without reading files."""
         source = self.source
-        by_tags = bool(self.config.getoption("markexpr", ""))
-        if source.counts is None and self.trust.can_decrypt and not by_tags:
+        if source.counts is None and self.trust.can_decrypt and not self.by_tags:
             source.counts = source.count_all(self.context.file_ids)
         if source.counts is not None:
             node.workerinput["holdout_counts"] = source.counts
@@ -130,7 +159,7 @@ class HoldoutRun:
     ) -> Generator[None, None, None]:
         if self.settings.shard is not None:
             selection.keep_shard(items, config, self.settings.shard, _item_id)
-        return (yield from selection.select(items, config, _is_holdout))
+        return (yield from selection.select(items, config, _is_holdout, self.by_tags))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(
@@ -155,11 +184,19 @@ class HoldoutRun:
     def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
         return (yield from self.isolation.phase(item, _is_holdout(item)))
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        # After every pytest_configure, so that a conftest's change to an option is seen too.
+        if self.settings.required:
+            origin.refuse_repository_settings(self.config, self.store.root, self.by_tags)
+
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         disclosure = self.settings.disclosure
         lines = [f"holdout: disclosure {disclosure}, {self.settings.trials} trial(s) per scenario"]
         if disclosure.secret:
             lines.append(WARNING.format(level=disclosure))
+        elif config.getoption("markexpr", ""):
+            lines.append(MARKS_NOTE.format(level=disclosure))
         return lines
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from pytest_holdout.collection import selection
+from pytest_holdout.judging.judges import JudgeSettings
+from pytest_holdout.judging.wiring import judge_settings
 from pytest_holdout.outcomes.disclosure import Disclosure, refuse_unsafe_options
 from pytest_holdout.project_settings import string_list
 
@@ -26,6 +28,7 @@ class RunSettings:
     history_path: Path | None
     sealed_path: Path | None
     step_modules: tuple[str, ...]
+    judge: JudgeSettings
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> RunSettings:
@@ -51,6 +54,7 @@ class RunSettings:
             history_path=_path(config, "holdout_history"),
             sealed_path=_path(config, "holdout_sealed_report"),
             step_modules=tuple(_steps_setting(config.rootpath)),
+            judge=judge_settings(config),
         )
 
 

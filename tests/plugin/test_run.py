@@ -92,8 +92,22 @@ def test_outline_rows_are_items_and_tags_select_with_m(project: HoldoutProject) 
     result = project.run("--collect-only", "-q")
     ids = [line for line in result.stdout.lines if "::" in line]
     assert ids == [f"scenarios_encrypted/{file_id}.age::{file_id}-{n}" for n in (1, 2, 3)]
-    project.run("-m", "fast").assert_outcomes(passed=2)
-    project.run("-m", "not fast").assert_outcomes(passed=1)
+    # Tags select scenarios where the output may show scenario content.
+    project.run("-m", "fast", "--holdout-disclose=steps").assert_outcomes(passed=2)
+    project.run("-m", "not fast", "--holdout-disclose=steps").assert_outcomes(passed=1)
+
+
+def test_m_selects_ordinary_tests_only_at_public_disclosure(project: HoldoutProject) -> None:
+    # Which scenarios `-m "not vip"` keeps (or how many it deselects) would tell a public log
+    # which tags they carry: below --holdout-disclose=steps every scenario runs.
+    project.steps(CALCULATOR_STEPS)
+    project.add(FEATURE.replace("@smoke", "@vip"))
+    project.pytester.makepyfile(
+        test_plain="import pytest\n\n@pytest.mark.vip\ndef test_vip():\n    pass\n"
+    )
+    result = project.run("-m", "not vip", "-p", "no:warnings")
+    result.assert_outcomes(passed=1, failed=1, deselected=1)
+    result.stdout.fnmatch_lines(["holdout: -m selects ordinary tests only*every holdout scenario*"])
 
 
 def test_k_matches_opaque_ids_and_never_tags(project: HoldoutProject) -> None:
