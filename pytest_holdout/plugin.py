@@ -7,9 +7,11 @@ ordinary tests run exactly as before.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from pytest_holdout.collection.isolation import running_holdout_item
 from pytest_holdout.collection.items import HoldoutScenario
 from pytest_holdout.outcomes.records import trial_seed
 from pytest_holdout.session.run import register
@@ -206,3 +208,34 @@ def holdout_chaos(request: pytest.FixtureRequest) -> float:
     if isinstance(request.node, HoldoutScenario):
         return float(request.config.getoption("holdout_chaos"))
     return 0.0
+
+
+# pytest's record_property, and user_properties, reach reports, which the session strips from
+# holdout items. These two write to the JUnit XML directly: in a holdout trial their values
+# become the item's properties instead, which go to the sealed report.
+
+
+@pytest.fixture
+def record_xml_attribute(record_xml_attribute: Any, request: pytest.FixtureRequest) -> Any:
+    """pytest's ``record_xml_attribute``; in a holdout trial, a sealed property."""
+    item = request.node
+    if isinstance(item, HoldoutScenario):
+        return lambda name, value: item.user_properties.append((name, value))
+    return record_xml_attribute
+
+
+@pytest.fixture(scope="session")
+def record_testsuite_property(
+    record_testsuite_property: Any, request: pytest.FixtureRequest
+) -> Any:
+    """pytest's ``record_testsuite_property``; called in a holdout trial, a sealed property of
+    that trial."""
+
+    def record(name: str, value: object) -> None:
+        item = running_holdout_item(request.config)
+        if item is not None:
+            item.user_properties.append((name, value))
+        else:
+            record_testsuite_property(name, value)
+
+    return record

@@ -9,6 +9,7 @@ JUnit XML, ``tmp_path`` names, ``PYTEST_CURRENT_TEST``) see opaque ids only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,7 @@ class HoldoutScenario(pytest.Function):
         item.detail: TrialDetail | None = None
         item.phase_outcomes: dict[str, str] = {}
         item.elapsed = 0.0
+        item.public_keywords: frozenset[str] = frozenset()
         if scenario is not None:
             item._mark_tags()
         return item
@@ -150,6 +152,8 @@ class HoldoutScenario(pytest.Function):
     def load(self) -> None:
         """Fill in a lazily collected item before it runs (its tags become marks in time for
         pytest's skip and xfail handling). An unreadable file makes it a failing item."""
+        # Before any step runs: whatever keyword a step adds later (a marker) is its own.
+        self.public_keywords = frozenset(self.keywords)
         if not self.lazy or self.scenario is not None or self.broken:
             return
         file_id, index = self.item_id.rsplit("-", 1)
@@ -241,6 +245,15 @@ class HoldoutScenario(pytest.Function):
             context_of(self.config),
             lambda: super(HoldoutScenario, self)._repr_failure_py(excinfo, style),
         )
+
+
+_NODE_ID = re.compile(r"(?:^|/)(S-[0-9a-f]+)\.age::(\1-[0-9]+)(?:\[t([0-9]+)\])?$")
+
+
+def trial_of(nodeid: str) -> tuple[str, int] | None:
+    """``(scenario id, trial)`` of a holdout item's node id; None for any other node."""
+    match = _NODE_ID.search(nodeid)
+    return (match[2], int(match[3] or 1)) if match else None
 
 
 class HoldoutFileError(Exception):

@@ -57,6 +57,8 @@ def refuse_unsafe_options(config: pytest.Config, level: Disclosure) -> None:
         "--pdb": config.getoption("usepdb", False),
         "--trace": config.getoption("trace", False),
         "--debug": bool(config.getoption("debug", None)),
+        # A KeyboardInterrupt's full traceback, with the locals of every frame.
+        "--full-trace": config.getoption("fulltrace", False),
     }
     for flag, given in unsafe.items():
         if given:

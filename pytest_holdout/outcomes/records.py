@@ -76,6 +76,8 @@ class TrialDetail:
     stderr: str = ""
     log: str = ""
     judge_reasons: list[str] = field(default_factory=list)
+    # (name, value) pairs a step put on its report: record_property, user_properties and the like
+    properties: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

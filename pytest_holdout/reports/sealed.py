@@ -132,6 +132,8 @@ def _render_trial(detail: dict[str, Any]) -> list[str]:
             lines.extend("      " + line for line in step["error"].rstrip().splitlines())
     for reason in detail.get("judge_reasons", []):
         lines.append(f"  judge: {reason}")
+    for name, value in detail.get("properties", []):
+        lines.append(f"  property {name}: {value}")
     for name in ("stdout", "stderr", "log"):
         if detail.get(name):
             lines.append(f"  captured {name}:")

@@ -15,10 +15,10 @@ import pytest
 
 from pytest_holdout.collection.context import HoldoutContext
 from pytest_holdout.collection.isolation import HoldoutIsolation
-from pytest_holdout.collection.items import HoldoutScenario
+from pytest_holdout.collection.items import HoldoutScenario, trial_of
 from pytest_holdout.collection.redaction import redact
 from pytest_holdout.outcomes.disclosure import Disclosure
-from pytest_holdout.outcomes.records import TrialDetail, TrialOutcome
+from pytest_holdout.outcomes.records import TrialDetail, TrialOutcome, trial_seed
 from pytest_holdout.reports.sealed import seal_detail
 
 
@@ -61,6 +61,12 @@ class OutcomeGathering:
         item.detail = detail
         report.holdout = True
         self._record_secrets(item, call, report, detail)
+        # What a step put on its report (record_property, user_properties, a marker it added)
+        # is the scenario's: sealed, never in JUnit XML, a report log or xdist traffic.
+        detail.properties.extend((str(name), str(value)) for name, value in report.user_properties)
+        report.user_properties = []
+        item.user_properties.clear()
+        report.keywords = {k: v for k, v in report.keywords.items() if k in item.public_keywords}
         disclosure = self.context.disclosure
         if disclosure < Disclosure.FULL:
             report.sections = []
@@ -91,6 +97,41 @@ class OutcomeGathering:
                 traceback.format_exception(call.excinfo.type, call.excinfo.value, call.excinfo.tb)
             )
             detail.stderr += f"{report.when} error:\n{text}"
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport, sched: Any) -> None:
+        """xdist, in the controller: a worker died inside a holdout trial (a segfault, an
+        abort). The trial did not satisfy; it must not drop out of the score."""
+        trial = trial_of(crashitem)
+        if trial is None:
+            return
+        item_id, number = trial
+        report.holdout = True
+        report.holdout_outcome = TrialOutcome(
+            item_id,
+            number,
+            "unsatisfied",
+            seed=trial_seed(self.context.base_seed, item_id, number),
+            reason="crashed",
+        ).to_dict()
+
+    def seal_late(self) -> list[str]:
+        """Sealed details of what holdout code left after its trials were sealed (see
+        ``collection.leftovers``), one per trial."""
+        leftovers = self.isolation.leftovers
+        leftovers.sweep()
+        texts: dict[pytest.Item, list[str]] = {}
+        for item, text in leftovers.late:
+            texts.setdefault(item, []).append(text)
+        leftovers.late.clear()
+        sealed = []
+        for item, parts in texts.items():
+            if not self.recipients or not isinstance(item, HoldoutScenario):
+                continue
+            detail = item.new_detail()
+            detail.stderr = "after the trial:\n" + "".join(parts)
+            sealed.append(seal_detail(detail, self.recipients))
+        return sealed
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not getattr(report, "holdout", False):

@@ -170,19 +170,21 @@ class HoldoutRun:
         with fewer_collections():
             return (yield)
 
-    @pytest.hookimpl(wrapper=True)
+    # trylast: inside pytest's capture and log capture wrappers, so that what a holdout phase
+    # leaves for its end (the teardown guard) is still captured.
+    @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
         if isinstance(item, HoldoutScenario):
             item.load()
-        return (yield from self.isolation.phase(item, _is_holdout(item)))
+        return (yield from self.isolation.phase(item, _is_holdout(item), "setup"))
 
-    @pytest.hookimpl(wrapper=True)
+    @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
-        return (yield from self.isolation.phase(item, _is_holdout(item)))
+        return (yield from self.isolation.phase(item, _is_holdout(item), "call"))
 
-    @pytest.hookimpl(wrapper=True)
+    @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
-        return (yield from self.isolation.phase(item, _is_holdout(item)))
+        return (yield from self.isolation.phase(item, _is_holdout(item), "teardown"))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -212,9 +214,12 @@ class HoldoutRun:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         # First, so that the JUnit properties are in before junitxml writes its file, and the
         # exit status is settled before the terminal summary reports it.
+        late = self.gathering.seal_late()
         if self.gathering.is_worker:
+            self.config.workeroutput["holdout_late"] = late  # type: ignore[attr-defined]
             return
         gathered = self.gathering
+        gathered.sealed_details.extend(late)
         self.result = finish_session(
             self.report_plan(),
             gathered.outcomes,
@@ -222,6 +227,16 @@ class HoldoutRun:
             gathered.ordinary_failures,
             session,
         )
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        """xdist, in the controller: a worker's late output, already sealed."""
+        self.gathering.sealed_details.extend(
+            getattr(node, "workeroutput", {}).get("holdout_late", [])
+        )
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self.isolation.close()
 
 
 def _import_steps(config: pytest.Config, name: str) -> object:

@@ -46,8 +46,14 @@ def fails(text):
     raise RuntimeError(f"exception: {text}")
 
 @then(parsers.parse("all is well for {text}"))
-def fine(text):
+def fine(text, record_property, record_xml_attribute, record_testsuite_property, request):
     print("fine:", text)
+    # Every way pytest offers a test to put its own values into a report.
+    record_property("fine", text)
+    request.node.user_properties.append(("appended", text))
+    record_xml_attribute("note", text)
+    record_testsuite_property("suite", text)
+    request.node.add_marker(f"marked_{text}")
 """
 
 C = CANARY
@@ -110,6 +116,7 @@ RUNS = {
     "log-file": ["-rA", "-o", "log_file=run.log", "--log-file-level=DEBUG"],
     "tee": ["-rA", "--capture=tee-sys", "--tb=native"],
     "junit": ["-rA", "--junitxml=junit.xml", "-o", "junit_logging=all"],
+    "report-log": ["-rA", "--report-log=report-log.jsonl"],
     "xdist": ["-v", "-rA", "-n", "2", "--tb=long"],
     "lf": ["-v", "-rA", "--lf", "--tb=long"],
     "collect": ["--collect-only", "-vv"],
@@ -132,6 +139,7 @@ def test_the_canary_appears_nowhere(project: HoldoutProject, leaky: Path) -> Non
     leaks = [text for text in outputs + _all_text_under(project.pytester.path) if CANARY in text]
     assert leaks == []
     assert (project.pytester.path / "junit.xml").is_file()
+    assert (project.pytester.path / "report-log.jsonl").is_file()
     assert (project.pytester.path / ".pytest_cache").is_dir()
     assert (project.pytester.path / "run.log").is_file()
 
@@ -156,6 +164,10 @@ def test_only_the_sealed_report_holds_it(project: HoldoutProject, leaky: Path) -
         "log:",
         "exception:",
         "-scenario-tag",
+        f"property fine: {CANARY}-pass",
+        f"property appended: {CANARY}-pass",
+        f"property note: {CANARY}-pass",
+        f"property suite: {CANARY}-pass",
     ):
         assert planted in text
         assert CANARY in text
