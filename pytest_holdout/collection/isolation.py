@@ -79,6 +79,7 @@ class HoldoutIsolation:
         self._captured_records = _HoldoutRecords(self.leftovers, during=False)
         self._reported_records = _HoldoutRecords(self.leftovers, during=False, divert=True)
         self._filters_installed = False
+        self._installed_filters: list[tuple[logging.Handler, logging.Filter]] = []
         self._captured: dict[str, list[str]] = {}
         self._null: IO[str] | None = None
         config.stash[ISOLATION_KEY] = self
@@ -87,15 +88,21 @@ class HoldoutIsolation:
         if self._filters_installed:
             return
         logging_plugin = self.config.pluginmanager.get_plugin("logging-plugin")
-        for name, log_filter in (
-            ("log_cli_handler", self._public),
-            ("log_file_handler", self._public),
-            ("caplog_handler", self._captured_records),
-            ("report_handler", self._reported_records),
-        ):
-            handler = getattr(logging_plugin, name, None)
+        handlers: list[tuple[logging.Handler | None, logging.Filter]] = [
+            (getattr(logging_plugin, name, None), log_filter)
+            for name, log_filter in (
+                ("log_cli_handler", self._public),
+                ("log_file_handler", self._public),
+                ("caplog_handler", self._captured_records),
+                ("report_handler", self._reported_records),
+            )
+        ]
+        # Between tests the root logger may have no handler: Python then writes to stderr.
+        handlers.append((logging.lastResort, self._public))
+        for handler, log_filter in handlers:
             if handler is not None:
                 handler.addFilter(log_filter)
+                self._installed_filters.append((handler, log_filter))
         self._filters_installed = True
 
     def phase(self, item: pytest.Item, is_holdout: bool, when: str) -> Generator[None, None, None]:
@@ -124,6 +131,9 @@ class HoldoutIsolation:
 
     def close(self) -> None:
         self.leftovers.close()
+        if not self.leftovers.outlived():
+            for handler, log_filter in self._installed_filters:
+                handler.removeFilter(log_filter)
         if self._null is not None:
             self._null.close()
 

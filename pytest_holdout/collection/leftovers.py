@@ -49,6 +49,7 @@ class Leftovers:
         self._restore: list[Callable[[], None]] = []
         self._hooks_installed = False
         self._print_routed = False
+        self._closed = False
 
     def belongs_to_holdout(self) -> bool:
         """Whether what the current thread emits now is a holdout item's."""
@@ -59,6 +60,8 @@ class Leftovers:
         for the sealed detail of its trial: the running one's, else the one that started the
         thread, as late output."""
         owner = self.threads.get(thread or threading.current_thread())
+        if self._closed:
+            return
         if self._buffer is not None and owner in (None, self._active):
             self._buffer.append(text)
         elif owner is not None or self._active is not None:
@@ -94,9 +97,17 @@ class Leftovers:
         finally:
             self._active = None
 
+    def outlived(self) -> bool:
+        """Whether a thread a trial started is still running."""
+        return any(thread.is_alive() for thread in list(self.threads))
+
     def close(self) -> None:
-        while self._restore:
-            self._restore.pop()()
+        """At the end of the session. While a trial's thread still runs, what it prints or
+        raises is dropped (nothing can seal it any more) rather than shown."""
+        self._closed = True
+        if not self.outlived():
+            while self._restore:
+                self._restore.pop()()
 
     def _settle(self, item: pytest.Item) -> None:
         """The teardown guard: wait for the trial's threads, then collect young garbage."""

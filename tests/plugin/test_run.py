@@ -308,7 +308,7 @@ def test_xdist_gives_the_same_outcomes(project: HoldoutProject) -> None:
     assert outcomes(serial) == outcomes(parallel)
 
 
-@pytest.mark.parametrize("flag", ["--pdb", "--trace", "--debug"])
+@pytest.mark.parametrize("flag", ["--pdb", "--trace", "--debug", "--full-trace"])
 def test_flags_that_would_show_locals_are_refused_unless_disclosure_is_full(
     project: HoldoutProject, flag: str
 ) -> None:
