@@ -32,3 +32,20 @@ def test_the_reusable_holdout_examples_run_as_written() -> None:
 
     names = run_pycon(DOCS / "reusable-holdout.md")
     assert names["feedback"].checkpoint.round == 6
+
+
+def test_the_gated_run_example_runs_as_written(tmp_path: Path) -> None:
+    page = (DOCS / "store.md").read_text()
+    script = re.search(r"```sh\n(holdout init.*?--deselect.*?)```", page, re.S)
+    assert script, "docs/store.md has the example"
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("HOLDOUT_IDENTITY", None)
+    env.pop("PYTEST_ADDOPTS", None)
+    done = subprocess.run(
+        ["bash", "-c", script.group(1)], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    output = done.stdout + done.stderr
+    assert re.search(r"--deselect scenarios_encrypted/S-\w+\.age comes from addopts in", output)
+    assert "not run       1 of the 2 trials MANIFEST implies" in done.stdout, output
+    assert "gate: satisfaction 0.500 < 0.900" in done.stdout
+    assert done.returncode == 1
