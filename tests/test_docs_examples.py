@@ -11,16 +11,22 @@ from pathlib import Path
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
-def test_the_disclosure_example_runs_as_written(tmp_path: Path) -> None:
-    script = re.search(r"```sh\n(holdout init.*?)```", (DOCS / "disclosure.md").read_text(), re.S)
-    assert script, "docs/disclosure.md has the example"
+def run_shell_example(page: str, pattern: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the ``sh`` block of ``docs/page`` that ``pattern`` finds, in an empty folder, as a
+    user without a key in the environment would."""
+    script = re.search(rf"```sh\n({pattern})```", (DOCS / page).read_text(), re.S)
+    assert script, f"docs/{page} has the example"
     # The commands of the environment this suite runs in (holdout, pytest) come first on PATH.
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    env.pop("HOLDOUT_IDENTITY", None)
-    env.pop("HOLDOUT_IDENTITY_FILE", None)
-    done = subprocess.run(
-        ["bash", "-c", script.group(1)], cwd=tmp_path, env=env, capture_output=True, text=True
+    for name in ("HOLDOUT_IDENTITY", "HOLDOUT_IDENTITY_FILE", "PYTEST_ADDOPTS"):
+        env.pop(name, None)
+    return subprocess.run(
+        ["bash", "-c", script.group(1)], cwd=cwd, env=env, capture_output=True, text=True
     )
+
+
+def test_the_disclosure_example_runs_as_written(tmp_path: Path) -> None:
+    done = run_shell_example("disclosure.md", "holdout init.*?", tmp_path)
     public, _, opened = done.stdout.partition("holdout satisfaction")
     assert "step 2 (Then) failed: assertion" in public, done.stdout + done.stderr
     assert "the total is 2" not in public
@@ -35,15 +41,7 @@ def test_the_reusable_holdout_examples_run_as_written() -> None:
 
 
 def test_the_gated_run_example_runs_as_written(tmp_path: Path) -> None:
-    page = (DOCS / "store.md").read_text()
-    script = re.search(r"```sh\n(holdout init.*?--deselect.*?)```", page, re.S)
-    assert script, "docs/store.md has the example"
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    env.pop("HOLDOUT_IDENTITY", None)
-    env.pop("PYTEST_ADDOPTS", None)
-    done = subprocess.run(
-        ["bash", "-c", script.group(1)], cwd=tmp_path, env=env, capture_output=True, text=True
-    )
+    done = run_shell_example("store.md", "holdout init.*?--deselect.*?", tmp_path)
     output = done.stdout + done.stderr
     assert re.search(r"--deselect scenarios_encrypted/S-\w+\.age comes from addopts in", output)
     assert "not run       1 of the 2 trials MANIFEST implies" in done.stdout, output

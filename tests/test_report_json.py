@@ -491,6 +491,7 @@ def test_the_reports_docs_examples_are_what_the_code_writes() -> None:
         *(f"gate.{key}" for key in report["gate"]),
         *(f"results.ID.{key}" for key in result if key != "trials"),
         "results.ID.trials[]",
+        "figures.trials.not_run",  # written by gated runs only
     }
     assert every_field == documented_fields
     (trials_row,) = (line for line in text.splitlines() if line.startswith("| `results.ID.trials"))
