@@ -12,10 +12,12 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
 from holdout_twins import TWINS, UnknownTwin, twin_class
 from holdout_twins.core import SeedError, Twin, load_seed
+from holdout_twins.core.tls import LocalCA, TLSError, default_directory
 from holdout_twins.scaffold import ScaffoldError, scaffold
 
 
@@ -37,7 +39,8 @@ def add_commands(parser: argparse.ArgumentParser) -> None:
         "serve",
         help="serve twins on 127.0.0.1 until interrupted",
         description="Serve twins on 127.0.0.1 until Ctrl-C or SIGTERM. Prints one line per "
-        "twin: its name, base URL and a token to use.",
+        "twin: its name, base URL and a token to use (after --tls, a first line names the CA "
+        "file to trust).",
     )
     serve.add_argument("names", nargs="+", metavar="TWIN", help=f"one of: {', '.join(TWINS)}")
     serve.add_argument(
@@ -59,6 +62,17 @@ def add_commands(parser: argparse.ArgumentParser) -> None:
         "--rate-limits",
         action="store_true",
         help="enforce the services' documented rate limits (off by default)",
+    )
+    serve.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve https with a certificate from a local CA; prints the CA file to trust first",
+    )
+    serve.add_argument(
+        "--ca-dir",
+        type=Path,
+        metavar="DIR",
+        help=f"keep the local CA in DIR (default {default_directory()})",
     )
     serve.set_defaults(func=serve_command)
     scaffold = commands.add_parser(
@@ -110,6 +124,9 @@ def serve_command(args: argparse.Namespace) -> int:
     running: list[Twin] = []
     try:
         running.extend(_start(args))
+        if args.tls:
+            ca_file = running[0].ca_file
+            print(f"SSL_CERT_FILE={ca_file} REQUESTS_CA_BUNDLE={ca_file}", flush=True)
         for twin in running:
             print(f"{twin.name} {twin.base_url} {twin.serve_credentials()}", flush=True)
         while not stop.wait(0.5):
@@ -118,7 +135,7 @@ def serve_command(args: argparse.Namespace) -> int:
     except _Usage as error:
         print(f"holdout twin serve: {error}", file=sys.stderr)
         return 2
-    except (UnknownTwin, SeedError, OSError) as error:
+    except (UnknownTwin, SeedError, TLSError, OSError) as error:
         print(f"holdout twin serve: {_one_line(error)}", file=sys.stderr)
         return 1
     finally:
@@ -155,8 +172,11 @@ def _start(args: argparse.Namespace) -> list[Twin]:
         raise _Usage("each twin can be served once")
     if args.port_base and not 1 <= args.port_base <= 65536 - len(names):
         raise _Usage(f"--port-base {args.port_base} leaves no room for {len(names)} twin(s)")
+    if args.ca_dir and not args.tls:
+        raise _Usage("--ca-dir is for --tls")
     seed_files = _seed_files(args.seed_data, names)
     classes = [twin_class(name) for name in names]  # every name checked before any port opens
+    tls = LocalCA.ensure(args.ca_dir) if args.tls else None
     started: list[Twin] = []
     try:
         for offset, (name, cls) in enumerate(zip(names, classes, strict=True)):
@@ -166,7 +186,7 @@ def _start(args: argparse.Namespace) -> list[Twin]:
                 twin.rate_limits.enforce_defaults()
             port = args.port_base + offset if args.port_base else 0
             try:
-                started.append(twin.start(port))
+                started.append(twin.start(port, tls))
             except OSError as error:
                 message = f"{name}: cannot listen on 127.0.0.1:{port} ({error.strerror})"
                 raise OSError(message) from None

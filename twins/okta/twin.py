@@ -164,6 +164,9 @@ class OktaTwin(Twin):
         """Okta API tokens: 42 characters, starting with ``00``."""
         return self.ids.string(40, ALNUM + "-_", "00")
 
+    def auth_headers(self, token: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"{SCHEME} {token or self.token}"}
+
     def authenticate(self, request: Request) -> str:
         """``Authorization: SSWS <token>``; anything else is Okta's E0000011. The space is
         optional: the okta SDK 3.x sends ``SSWS<token>`` and Okta accepts it."""
@@ -176,8 +179,7 @@ class OktaTwin(Twin):
     # --- responses --------------------------------------------------------------------------------
     def org_url(self, request: Request) -> str:
         """The org's URL as the client addressed it: links in responses point back there."""
-        host = request.headers.get("host")
-        return f"http://{host}" if host else self.base_url
+        return self.origin(request)
 
     def handle(self, request: Request) -> Response | None:
         response = super().handle(request)
