@@ -125,6 +125,12 @@ class Twin:
         default): ``Authorization: Bearer`` unless the service reads credentials elsewhere."""
         return {"Authorization": f"Bearer {token or self.token}"}
 
+    @classmethod
+    def correct_description(cls, document: dict[str, Any]) -> None:
+        """Patch ``document`` (the published description, as OpenAPI) in place where it
+        disagrees with what the real service does; the twin follows the service. Each patch is
+        commented and listed in the twin's README. None by default."""
+
     def serve_credentials(self) -> str:
         """What ``holdout twin serve`` prints for a client to authenticate with: ``self.token``
         by default; a twin whose service wants more (basic auth's ``email:token``) says so."""

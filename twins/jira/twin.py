@@ -68,6 +68,7 @@ class JiraTwin(Twin):
     name = "jira"
     router = router
     person_class = JiraPerson
+    api_description = "jira-platform-openapi-v3.json"
     seed_path = Path(__file__).with_name("seed.yaml")
     default_rate_limits: ClassVar[dict[str, RateLimit]] = {
         route.name: READ if "GET" in route.methods else WRITE for route in router.routes

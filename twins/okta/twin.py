@@ -72,6 +72,7 @@ class OktaTwin(Twin):
     name = "okta"
     router = router
     person_class = OktaPerson
+    api_description = "okta-management-openapi.yaml"
     seed_path = Path(__file__).with_name("seed.yaml")
     # Per-minute limits in the range of Okta's published org-wide defaults (they vary by plan and
     # change over time); enforced only after ``twin.rate_limits.enforce_defaults()``.
@@ -155,6 +156,13 @@ class OktaTwin(Twin):
         )
         org.groups[group.id] = group
         return group
+
+    @classmethod
+    def correct_description(cls, document: dict[str, Any]) -> None:
+        # A group without a description has "description": null (recorded Okta traffic); the
+        # description types it as a string only.
+        group_profile = document["components"]["schemas"]["OktaUserGroupProfile"]
+        group_profile["properties"]["description"]["nullable"] = True
 
     # --- tokens and authentication ----------------------------------------------------------------
     def default_principal(self) -> str:

@@ -55,6 +55,7 @@ class SlackTwin(Twin):
     router = router
     control_router = control_router
     person_class = SlackPerson
+    api_description = "slack-web-openapi-v2.json"
     seed_path = Path(__file__).with_name("seed.yaml")
     default_rate_limits: ClassVar[dict[str, RateLimit]] = {
         "auth.test": TIER_4,
