@@ -27,7 +27,9 @@ def missing_properties(schema: Any, body: Any, resolve: Resolve) -> list[str]:
     return sorted(found)
 
 
-def _walk(schema: Any, value: Any, resolve: Resolve, path: str, found: set[str], depth: int) -> None:
+def _walk(
+    schema: Any, value: Any, resolve: Resolve, path: str, found: set[str], depth: int
+) -> None:
     schema = resolve(schema)
     if not isinstance(schema, dict) or depth > 32:
         return

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 
 from holdout_twins.core import Twin
@@ -42,6 +43,14 @@ class Description:
             if method in HTTP_METHODS and isinstance(operation, dict)
         ]
 
+    def matches(self, schema: dict[str, Any], body: Any) -> bool:
+        """Whether ``body`` is valid under ``schema`` (a schema of this description)."""
+        shared = {
+            key: self.document[key] for key in ("definitions", "components") if key in self.document
+        }
+        validator = jsonschema.validators.validator_for(schema, jsonschema.Draft4Validator)
+        return validator({**schema, **shared}).is_valid(body)
+
     def resolve(self, node: Any) -> Any:
         """``node`` with a local ``$ref`` ("#/components/schemas/User") followed, repeatedly."""
         seen = 0
@@ -52,9 +61,9 @@ class Description:
             node, seen = target, seen + 1
         return node
 
-    def response_schema(self, method: str, path: str, status: int) -> dict[str, Any] | None:
+    def response_schema(self, method: str, path: str, status: int | str) -> dict[str, Any] | None:
         """The JSON schema described for ``method path`` answering ``status`` (or its
-        ``default``), None where the description gives none."""
+        ``default``; ``"default"`` asks for that alone), None where the description gives none."""
         responses = self.document["paths"][path][method].get("responses", {})
         response = self.resolve(responses.get(str(status)) or responses.get("default"))
         if not isinstance(response, dict):
@@ -93,8 +102,7 @@ def twin_description(twin: type[Twin], path: Path | None = None) -> Description:
         twin.correct_description(description.document)
     except (KeyError, TypeError) as error:
         raise DescriptionError(
-            f"{description.path}: not the description the {twin.name} twin corrects "
-            f"(no {error})"
+            f"{description.path}: not the description the {twin.name} twin corrects (no {error})"
         ) from None
     return description
 

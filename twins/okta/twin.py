@@ -163,6 +163,11 @@ class OktaTwin(Twin):
         # description types it as a string only.
         group_profile = document["components"]["schemas"]["OktaUserGroupProfile"]
         group_profile["properties"]["description"]["nullable"] = True
+        # A malformed search, filter or limit is "400 E0000031 Invalid search criteria" (Okta's
+        # error codes); the lists' descriptions have no 400.
+        refused = {"$ref": "#/components/responses/ErrorApiValidationFailed400"}
+        for path in ("/api/v1/users", "/api/v1/groups"):
+            document["paths"][path]["get"]["responses"].setdefault("400", refused)
 
     # --- tokens and authentication ----------------------------------------------------------------
     def default_principal(self) -> str:
