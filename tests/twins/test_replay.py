@@ -101,3 +101,11 @@ def test_a_file_that_is_not_a_cassette_is_one_error_naming_it(tmp_path):
     )
     assert (done.returncode, done.stderr.count("\n")) == (1, 1)
     assert "broken.yaml" in done.stderr
+
+
+def test_the_docs_example_runs():
+    docs = Path(__file__).resolve().parents[2] / "docs" / "twins.md"
+    section = docs.read_text().split("### Replaying recorded traffic", 1)[1]
+    block = section.split("```python\n", 1)[1].split("```", 1)[0]
+
+    exec(compile(block, str(docs), "exec"), {})

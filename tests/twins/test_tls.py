@@ -223,3 +223,11 @@ def test_the_fixtures_serve_https_with_twin_tls(pytester):
     result = pytester.runpytest("--twin-tls", "-p", "no:randomly")
 
     result.assert_outcomes(passed=2)
+
+
+def test_the_docs_example_runs():
+    docs = Path(__file__).resolve().parents[2] / "docs" / "twins.md"
+    section = docs.read_text().split("## Over TLS", 1)[1]
+    block = section.split("```python\n", 1)[1].split("```", 1)[0]
+
+    exec(compile(block, str(docs), "exec"), {})
