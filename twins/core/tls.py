@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import os
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from pytest_holdout.fsutil import atomic_write
+from holdout_twins.core.cache import cache_directory
+from pytest_holdout.store.fsutil import atomic_write
 
 CA_FILE = "ca.pem"
 CA_KEY_FILE = "ca-key.pem"
@@ -46,8 +46,7 @@ class TLSError(Exception):
 
 def default_directory() -> Path:
     """``$XDG_CACHE_HOME/holdout/tls``, or ``~/.cache/holdout/tls`` without it."""
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "holdout" / "tls"
+    return cache_directory("tls")
 
 
 @dataclass(frozen=True)

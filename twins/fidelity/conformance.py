@@ -24,10 +24,12 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
+from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.errors import HypothesisException
 from hypothesis.internal.conjecture import providers
 from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
+from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
@@ -36,6 +38,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from holdout_twins.core import Router, ServiceError, Twin
+from holdout_twins.core.cache import cache_directory
 from holdout_twins.fidelity.completeness import missing_properties
 from holdout_twins.fidelity.descriptions import Description
 
@@ -98,6 +101,7 @@ class ConformanceReport:
     operations: list[OperationResult]
     max_examples: int
     seed: int
+    unreadable: int = 0  # described operations schemathesis could not read (not counted)
 
     @property
     def implemented(self) -> list[OperationResult]:
@@ -143,6 +147,7 @@ class ConformanceReport:
             "max_examples": self.max_examples,
             "seed": self.seed,
             "described": len(self.operations),
+            "unreadable": self.unreadable,
             "implemented": len(self.implemented),
             "figure": self.figure,
             "operations": [result.to_dict() for result in self.operations],
@@ -172,13 +177,20 @@ def measure(
 ) -> ConformanceReport:
     """Start a fresh twin on 127.0.0.1 and measure it against ``description``: ``max_examples``
     requests per implemented operation and mode, generated from ``seed``."""
+    # Hypothesis keeps caches (Unicode tables) in its home, ./.hypothesis by default: not in
+    # the user's working directory.
+    set_hypothesis_home_dir(str(cache_directory("hypothesis")))
     with warnings.catch_warnings():  # schemathesis warns about descriptions' oddities
         warnings.simplefilter("ignore")
         schema = schemathesis.openapi.from_dict(description.document)
     results: list[OperationResult] = []
+    unreadable = 0
     with twin_class(seed=seed).start() as twin, requests.Session() as session:
         meter = _Meter(twin, session, twin.base_url + schema.base_path.rstrip("/"), description)
         for found in schema.get_all_operations():
+            if not isinstance(found, Ok):  # an operation schemathesis cannot read: unmeasured
+                unreadable += 1
+                continue
             operation = found.ok()
             definition = description.document["paths"][operation.path][operation.method]
             result = OperationResult(
@@ -192,7 +204,7 @@ def measure(
                 twin.reset(seed)
                 modes = _MODES if _can_be_invalid(description, operation) else _VALID_ONLY
                 meter.exercise(operation, result, modes, max_examples, seed)
-    return ConformanceReport(twin_class.name, description, results, max_examples, seed)
+    return ConformanceReport(twin_class.name, description, results, max_examples, seed, unreadable)
 
 
 @dataclass
