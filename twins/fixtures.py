@@ -8,6 +8,8 @@ once per process (so once per xdist worker), and stop when the session ends::
         WebClient(token=slack.token, base_url=slack.base_url + "/api/").chat_postMessage(...)
         assert slack.journal.calls("chat.postMessage")
 
+With ``--twin-tls`` the twins serve https; ``twin.ca_file`` is the certificate to trust.
+
 The seed and chaos come from the holdout plugin when it runs a scenario trial: a ``holdout_seed``
 fixture resets the twins under that seed, a ``holdout_chaos`` rate above 0 turns on random
 faults for the test. Without them the seed is 0 and chaos is off.
@@ -21,18 +23,32 @@ from typing import Any
 import pytest
 
 from holdout_twins import twin_class
-from holdout_twins.core import Twin
+from holdout_twins.core import LocalCA, Twin
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("holdout_twins", "digital twins")
+    group.addoption(
+        "--twin-tls",
+        action="store_true",
+        default=None,
+        help="serve the twins over https, with a certificate from a CA made for the session "
+        "(twin.ca_file is the file to trust)",
+    )
+    parser.addini("twin_tls", "serve the twins over https (like --twin-tls)", type="bool")
 
 
 class TwinPool:
-    """The twins running in this process, by name, each started on first request."""
+    """The twins running in this process, by name, each started on first request (over https
+    with a certificate from ``tls`` when given)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: LocalCA | None = None) -> None:
         self._running: dict[str, Twin] = {}
+        self.tls = tls
 
     def get(self, name: str) -> Twin:
         if name not in self._running:
-            self._running[name] = twin_class(name)().start()
+            self._running[name] = twin_class(name)().start(tls=self.tls)
         return self._running[name]
 
     def stop_all(self) -> None:
@@ -82,9 +98,16 @@ def _optional_fixture(request: pytest.FixtureRequest, name: str, default: Any) -
 
 
 @pytest.fixture(scope="session")
-def twin_pool() -> Iterator[TwinPool]:
-    """Every twin started in this process; stopped at the end of the session."""
-    pool = TwinPool()
+def twin_pool(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TwinPool]:
+    """Every twin started in this process; stopped at the end of the session. With
+    ``--twin-tls`` (or ``twin_tls = true``) they serve https, with a CA of the session's own in
+    a temporary directory (one per xdist worker)."""
+    option = request.config.getoption("twin_tls")
+    tls_wanted = request.config.getini("twin_tls") if option is None else option
+    tls = LocalCA.ensure(tmp_path_factory.mktemp("twin-tls")) if tls_wanted else None
+    pool = TwinPool(tls)
     yield pool
     pool.stop_all()
 

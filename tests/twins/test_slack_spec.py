@@ -2,14 +2,12 @@
 
 The description lives outside the repository (``<repo>/../shared/api-specs``); without it these
 tests are skipped. Its publisher says it is not always right: where it disagrees with Slack's
-documented behaviour the twin follows Slack, and ``follow_documented_behaviour`` below patches the
-description accordingly, one commented patch per disagreement (also listed in
-twins/slack/README.md).
+documented behaviour the twin follows Slack, and ``SlackTwin.correct_description`` patches the
+description accordingly (twins/slack/description.py).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -20,38 +18,16 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from holdout_twins.slack import SlackTwin
+
 GENERAL = "C0GENERAL1"
-
-
-def follow_documented_behaviour(spec: dict[str, Any]) -> dict[str, Any]:
-    spec = copy.deepcopy(spec)
-    definitions, paths = spec["definitions"], spec["paths"]
-    # An edited message carries "edited": {"user", "ts"} (Slack's message object documentation);
-    # the description's message object does not list it.
-    definitions["objs_message"]["properties"]["edited"] = {
-        "type": "object",
-        "properties": {"user": {"$ref": "#/definitions/defs_user_id"}, "ts": {"type": "string"}},
-        "required": ["user", "ts"],
-    }
-    history = paths["/conversations.history"]["get"]["responses"]["200"]["schema"]
-    # History pages with "response_metadata": {"next_cursor"} like every cursor-paginated method
-    # (conversations.history documentation), and an empty channel has no messages at all.
-    history["properties"]["response_metadata"] = {"$ref": "#/definitions/objs_response_metadata"}
-    del history["properties"]["messages"]["minItems"]
-    # Over a rate limit Slack answers HTTP 429 with "error": "ratelimited" (rate limits
-    # documentation); the description spells it "rate_limited".
-    for operations in paths.values():
-        for operation in operations.values():
-            errors = operation["responses"]["default"]["schema"].get("properties", {}).get("error")
-            if errors and "enum" in errors:
-                errors["enum"].append("ratelimited")
-    return spec
 
 
 @pytest.fixture(scope="module")
 def spec(api_specs: Path) -> dict[str, Any]:
     published = json.loads((api_specs / "slack-web-openapi-v2.json").read_text())
-    return follow_documented_behaviour(published)
+    SlackTwin.correct_description(published)
+    return published
 
 
 def assert_valid(spec: dict[str, Any], method: str, body: dict[str, Any], status: str) -> None:

@@ -47,6 +47,9 @@ def _rfc3339(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+API_VERSION = "2023-06-01"  # the version every client sends in ``anthropic-version``
+
+
 class AnthropicTwin(Twin):
     """The Anthropic API under ``/v1/``, for ``Anthropic(base_url=twin.base_url,
     api_key=twin.token)``. Replies come from ``twin.script`` (see script.py and README.md)."""
@@ -88,6 +91,10 @@ class AnthropicTwin(Twin):
     def new_id(self, prefix: str) -> str:
         """An object id in the API's format: ``msg_01...``, ``toolu_01...``, ``req_01...``."""
         return self.ids.string(ID_LENGTH - 2, ALNUM, prefix + "01")
+
+    def auth_headers(self, token: str | None = None) -> dict[str, str]:
+        """``x-api-key`` and the ``anthropic-version`` header that every call must carry."""
+        return {"x-api-key": token or self.token, "anthropic-version": API_VERSION}
 
     def authenticate(self, request: Request) -> Any:
         """The key from ``x-api-key`` or ``Authorization: Bearer`` (the SDK sends the latter);

@@ -37,6 +37,7 @@ from holdout_twins.core.people import ActionRefused, Person, UnknownPerson
 from holdout_twins.core.ratelimit import LimitStatus, RateLimit, RateLimits
 from holdout_twins.core.router import Route, Router
 from holdout_twins.core.seed import SeedError, load_seed
+from holdout_twins.core.tls import LocalCA, TLSError
 from holdout_twins.core.twin import Snapshot, Twin
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "IdSource",
     "Journal",
     "LimitStatus",
+    "LocalCA",
     "Page",
     "Person",
     "RateLimit",
@@ -73,6 +75,7 @@ __all__ = [
     "SeedError",
     "ServiceError",
     "Snapshot",
+    "TLSError",
     "Twin",
     "UnknownPerson",
     "check_url",

@@ -1,8 +1,10 @@
-"""The HTTP side of a twin: a threading HTTP/1.1 server with keep-alive, on 127.0.0.1 only."""
+"""The HTTP side of a twin: a threading HTTP/1.1 server with keep-alive, on 127.0.0.1 only,
+plain or inside TLS."""
 
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
@@ -142,9 +144,20 @@ class TwinHTTPServer(ThreadingHTTPServer):
     # second); clients with connection pools open more than that at once.
     request_queue_size = 128
 
-    def __init__(self, twin: Twin, port: int = 0) -> None:
+    def __init__(self, twin: Twin, port: int = 0, tls: ssl.SSLContext | None = None) -> None:
         super().__init__((HOST, port), _RequestHandler)
         self.twin = twin
+        self.tls = tls
+
+    def get_request(self) -> tuple[socket.socket, object]:
+        """The accepted connection, inside TLS when serving https. The handshake waits for the
+        connection's first read, in its own thread, so that a slow client holds up no other."""
+        connection, address = super().get_request()
+        if self.tls is not None:
+            connection = self.tls.wrap_socket(
+                connection, server_side=True, do_handshake_on_connect=False
+            )
+        return connection, address
 
     def handle_error(self, request: object, client_address: object) -> None:
         """A client that vanished mid-request is not worth a traceback; the twin keeps serving."""
@@ -153,8 +166,8 @@ class TwinHTTPServer(ThreadingHTTPServer):
 class ServerThread:
     """A running ``TwinHTTPServer`` in a daemon thread."""
 
-    def __init__(self, twin: Twin, port: int = 0) -> None:
-        self.httpd = TwinHTTPServer(twin, port)
+    def __init__(self, twin: Twin, port: int = 0, tls: ssl.SSLContext | None = None) -> None:
+        self.httpd = TwinHTTPServer(twin, port, tls)
         self.port: int = self.httpd.server_address[1]
         self._thread = threading.Thread(
             target=self.httpd.serve_forever,

@@ -26,6 +26,7 @@ from holdout_twins.core.ratelimit import LimitStatus, RateLimit, RateLimits
 from holdout_twins.core.router import Router, as_response
 from holdout_twins.core.seed import SeedError, load_seed
 from holdout_twins.core.server import HOST, ServerThread
+from holdout_twins.core.tls import LocalCA
 
 CONTROL_PREFIX = "/_twin/"
 
@@ -68,6 +69,9 @@ class Twin:
     control_router: ClassVar[Router | None] = None
     # Who steps can act as (``twin.act_as(who)``): the service's Person subclass, if it has one.
     person_class: ClassVar[type[Person] | None] = None
+    # The service's published API description: a file name in the API descriptions folder
+    # (OpenAPI or a Google discovery document), measured by ``holdout twin conformance``.
+    api_description: ClassVar[str | None] = None
 
     def __init__(self, seed: int = 0, seed_data: Mapping[str, Any] | None = None) -> None:
         if seed_data is None:
@@ -82,6 +86,7 @@ class Twin:
         self.deliveries = Deliveries(self.clock, self.name)  # what the twin sends to the app
         self.clock.on_change(self.deliveries.poke)
         self._server: ServerThread | None = None
+        self.tls: LocalCA | None = None  # the authority of the certificate served over https
         self._snapshots: dict[str, Snapshot] = {}
         self.reset(seed)
 
@@ -114,6 +119,17 @@ class Twin:
         """``error`` in the service's own error shape. ``Generic`` codes come from the core."""
         body = {"error": error.code, "message": error.message, **error.extra}
         return json_response(body, error.status, error.headers)
+
+    def auth_headers(self, token: str | None = None) -> dict[str, str]:
+        """The headers a client sends to authenticate with ``token`` (``twin.token`` by
+        default): ``Authorization: Bearer`` unless the service reads credentials elsewhere."""
+        return {"Authorization": f"Bearer {token or self.token}"}
+
+    @classmethod
+    def correct_description(cls, document: dict[str, Any]) -> None:
+        """Patch ``document`` (the published description, as OpenAPI) in place where it
+        disagrees with what the real service does; the twin follows the service. Each patch is
+        commented and listed in the twin's README. None by default."""
 
     def serve_credentials(self) -> str:
         """What ``holdout twin serve`` prints for a client to authenticate with: ``self.token``
@@ -179,10 +195,12 @@ class Twin:
             self.ids = copy.deepcopy(snapshot.ids)
             self.clock.set(snapshot.time)
 
-    def start(self, port: int = 0) -> Twin:
-        """Serve on ``127.0.0.1:port`` (0: a free ephemeral port) in a background thread."""
+    def start(self, port: int = 0, tls: LocalCA | None = None) -> Twin:
+        """Serve on ``127.0.0.1:port`` (0: a free ephemeral port) in a background thread; over
+        https with a certificate from ``tls`` when given."""
         if self._server is None:
-            self._server = ServerThread(self, port)
+            self._server = ServerThread(self, port, tls.server_context() if tls else None)
+            self.tls = tls
         return self
 
     def stop(self) -> None:
@@ -190,6 +208,7 @@ class Twin:
         if self._server is not None:
             self._server.stop()
             self._server = None
+            self.tls = None
 
     def __enter__(self) -> Twin:
         return self.start()
@@ -208,9 +227,24 @@ class Twin:
         return self._server.port
 
     @property
+    def scheme(self) -> str:
+        return "https" if self.tls else "http"
+
+    @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``, without a trailing slash."""
-        return f"http://{HOST}:{self.port}"
+        """``http://127.0.0.1:<port>`` (``https://`` over TLS), without a trailing slash."""
+        return f"{self.scheme}://{HOST}:{self.port}"
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The certificate a client must trust to reach the twin over https; None over http."""
+        return self.tls.ca_file if self.tls else None
+
+    def origin(self, request: Request) -> str:
+        """Scheme and host as the client addressed the twin (its ``Host`` header): the links
+        in responses point back there."""
+        host = request.headers.get("host")
+        return f"{self.scheme}://{host}" if host else self.base_url
 
     # --- people acting through the twin -----------------------------------------------------------
     def act_as(self, who: str) -> Person:

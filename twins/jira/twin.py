@@ -68,6 +68,7 @@ class JiraTwin(Twin):
     name = "jira"
     router = router
     person_class = JiraPerson
+    api_description = "jira-platform-openapi-v3.json"
     seed_path = Path(__file__).with_name("seed.yaml")
     default_rate_limits: ClassVar[dict[str, RateLimit]] = {
         route.name: READ if "GET" in route.methods else WRITE for route in router.routes
@@ -191,8 +192,7 @@ class JiraTwin(Twin):
 
     def url_for(self, request: Request) -> str:
         """The site's URL as the client addressed it: links in answers point back there."""
-        host = request.headers.get("host") or f"127.0.0.1:{self.port}"
-        return f"http://{host}"
+        return self.origin(request)
 
     # --- hooks ------------------------------------------------------------------------------------
     def default_principal(self) -> str:
@@ -208,6 +208,10 @@ class JiraTwin(Twin):
         of the account it was issued to."""
         token = token or self.token
         return self.state.users[self.tokens[token]].email, token
+
+    def auth_headers(self, token: str | None = None) -> dict[str, str]:
+        pair = ":".join(self.credentials(token)).encode()
+        return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
 
     def serve_credentials(self) -> str:
         """``email:token``, as ``curl -u`` and every basic-auth client take it."""

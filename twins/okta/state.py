@@ -12,6 +12,37 @@ SUSPENDED, DEPROVISIONED = "SUSPENDED", "DEPROVISIONED"
 # What every org has: one built-in group that every user belongs to.
 EVERYONE = "Everyone"
 
+# The base profile attributes that Okta answers with null while unset (the ones its description
+# lets be null); custom attributes and the rest appear once set.
+NULLABLE_PROFILE = (
+    "city",
+    "costCenter",
+    "countryCode",
+    "displayName",
+    "division",
+    "firstName",
+    "honorificPrefix",
+    "honorificSuffix",
+    "lastName",
+    "manager",
+    "managerId",
+    "middleName",
+    "mobilePhone",
+    "nickName",
+    "organization",
+    "postalAddress",
+    "preferredLanguage",
+    "primaryPhone",
+    "profileUrl",
+    "secondEmail",
+    "state",
+    "streetAddress",
+    "timezone",
+    "title",
+    "userType",
+    "zipCode",
+)
+
 
 @dataclass
 class User:
@@ -50,8 +81,9 @@ class User:
             "lastLogin": None,
             "lastUpdated": self.last_updated,
             "passwordChanged": self.password_changed,
+            "transitioningToStatus": None,
             "type": {"id": self.type_id},
-            "profile": dict(self.profile),
+            "profile": {**dict.fromkeys(NULLABLE_PROFILE), **self.profile},
             "credentials": credentials,
             "_links": links,
         }
@@ -81,9 +113,7 @@ class Group:
 
     def to_api(self, org_url: str, users_count: int | None = None) -> dict[str, Any]:
         href = f"{org_url}/api/v1/groups/{self.id}"
-        profile: dict[str, Any] = {"name": self.name}
-        if self.description is not None:  # a string when present, never null
-            profile["description"] = self.description
+        profile = {"name": self.name, "description": self.description}  # null when unset
         group: dict[str, Any] = {
             "id": self.id,
             "created": self.created,

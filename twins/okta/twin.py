@@ -72,6 +72,7 @@ class OktaTwin(Twin):
     name = "okta"
     router = router
     person_class = OktaPerson
+    api_description = "okta-management-openapi.yaml"
     seed_path = Path(__file__).with_name("seed.yaml")
     # Per-minute limits in the range of Okta's published org-wide defaults (they vary by plan and
     # change over time); enforced only after ``twin.rate_limits.enforce_defaults()``.
@@ -156,6 +157,18 @@ class OktaTwin(Twin):
         org.groups[group.id] = group
         return group
 
+    @classmethod
+    def correct_description(cls, document: dict[str, Any]) -> None:
+        # A group without a description has "description": null (recorded Okta traffic); the
+        # description types it as a string only.
+        group_profile = document["components"]["schemas"]["OktaUserGroupProfile"]
+        group_profile["properties"]["description"]["nullable"] = True
+        # A malformed search, filter or limit is "400 E0000031 Invalid search criteria" (Okta's
+        # error codes); the lists' descriptions have no 400.
+        refused = {"$ref": "#/components/responses/ErrorApiValidationFailed400"}
+        for path in ("/api/v1/users", "/api/v1/groups"):
+            document["paths"][path]["get"]["responses"].setdefault("400", refused)
+
     # --- tokens and authentication ----------------------------------------------------------------
     def default_principal(self) -> str:
         return self.state.admin
@@ -163,6 +176,9 @@ class OktaTwin(Twin):
     def new_token(self, principal: Any) -> str:
         """Okta API tokens: 42 characters, starting with ``00``."""
         return self.ids.string(40, ALNUM + "-_", "00")
+
+    def auth_headers(self, token: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"{SCHEME} {token or self.token}"}
 
     def authenticate(self, request: Request) -> str:
         """``Authorization: SSWS <token>``; anything else is Okta's E0000011. The space is
@@ -176,8 +192,7 @@ class OktaTwin(Twin):
     # --- responses --------------------------------------------------------------------------------
     def org_url(self, request: Request) -> str:
         """The org's URL as the client addressed it: links in responses point back there."""
-        host = request.headers.get("host")
-        return f"http://{host}" if host else self.base_url
+        return self.origin(request)
 
     def handle(self, request: Request) -> Response | None:
         response = super().handle(request)

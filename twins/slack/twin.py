@@ -20,6 +20,7 @@ from holdout_twins.core import (
 )
 from holdout_twins.slack import events as slack_events
 from holdout_twins.slack.control import control_router
+from holdout_twins.slack.description import follow_documented_behaviour
 from holdout_twins.slack.people import SlackPerson
 from holdout_twins.slack.routes import router, slack_error
 from holdout_twins.slack.state import App, Conversation, Message, Team, User, Workspace
@@ -55,6 +56,12 @@ class SlackTwin(Twin):
     router = router
     control_router = control_router
     person_class = SlackPerson
+    api_description = "slack-web-openapi-v2.json"
+
+    @classmethod
+    def correct_description(cls, document: dict[str, Any]) -> None:
+        follow_documented_behaviour(document)
+
     seed_path = Path(__file__).with_name("seed.yaml")
     default_rate_limits: ClassVar[dict[str, RateLimit]] = {
         "auth.test": TIER_4,
