@@ -198,7 +198,10 @@ def serve_command(args: argparse.Namespace) -> int:
         running.extend(_start(args))
         if args.tls:
             ca_file = running[0].ca_file
-            print(f"SSL_CERT_FILE={ca_file} REQUESTS_CA_BUNDLE={ca_file}", flush=True)
+            print(
+                f"SSL_CERT_FILE={ca_file} REQUESTS_CA_BUNDLE={ca_file} HTTPLIB2_CA_CERTS={ca_file}",
+                flush=True,
+            )
         for twin in running:
             print(f"{twin.name} {twin.base_url} {twin.serve_credentials()}", flush=True)
         while not stop.wait(0.5):

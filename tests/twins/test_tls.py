@@ -21,13 +21,14 @@ from holdout_twins import twin_class
 from holdout_twins.core import LocalCA, TLSError, Twin
 
 CLIENT_SCRIPT = Path(__file__).with_name("tls_clients.py")
-CLIENTS = ("slack", "jira", "okta", "anthropic")
+CLIENTS = ("slack", "jira", "okta", "anthropic", "google")
 # What each client's call returns from the twins' seed data (tls_clients.py).
 EXPECTED = {
     "slack": "U0BOT00001",
     "jira": "admin@twin.example",
     "okta": ["admin@twin-org.example", "alice@twin-org.example"],
     "anthropic": ["claude-opus-4-6"],
+    "google": "alice@twin.example",
 }
 
 
@@ -71,6 +72,7 @@ def outcomes(
         **{key: value for key, value in os.environ.items() if not key.startswith("OKTA_")},
         "SSL_CERT_FILE": trusted,
         "REQUESTS_CA_BUNDLE": trusted,
+        "HTTPLIB2_CA_CERTS": trusted,
         "SSL_CERT_DIR": str(empty),  # and no system certificates: nothing else is trusted
     }
     try:
@@ -183,7 +185,11 @@ def test_serve_tls_prints_the_ca_file_and_serves_https(tmp_path):
         process.wait(timeout=10)
         process.stdout.close()  # type: ignore[union-attr]
 
-    assert trust_line == [f"SSL_CERT_FILE={ca_file}", f"REQUESTS_CA_BUNDLE={ca_file}"]
+    assert trust_line == [
+        f"SSL_CERT_FILE={ca_file}",
+        f"REQUESTS_CA_BUNDLE={ca_file}",
+        f"HTTPLIB2_CA_CERTS={ca_file}",
+    ]
     assert (name, url.split(":")[0]) == ("slack", "https")
     assert answer["ok"] is True
 

@@ -1,5 +1,6 @@
 """One call through a service's official client, configured as software ships it: no TLS
-settings in code, only what the environment says (``SSL_CERT_FILE``, ``REQUESTS_CA_BUNDLE``).
+settings in code, only what the environment says (``SSL_CERT_FILE``, ``REQUESTS_CA_BUNDLE``,
+``HTTPLIB2_CA_CERTS``).
 
 Reads ``[{"client": ..., "base_url": ..., "credentials": ...}, ...]`` (JSON) on stdin and prints
 one JSON line per call: the call with ``"result": ...`` or ``"error": ...`` added.
@@ -50,7 +51,25 @@ def anthropic(base_url: str, key: str) -> Any:
     return [model.id for model in client.models.list(limit=1).data]
 
 
-CLIENTS = {"slack": slack, "jira": jira, "okta": okta, "anthropic": anthropic}
+def google(base_url: str, token: str) -> Any:
+    from google.oauth2.credentials import Credentials
+    from googleapiclient.discovery import build_from_document
+    from googleapiclient.discovery_cache import get_static_doc
+
+    from holdout_twins.core.discovery import pointed_at
+
+    document = pointed_at(json.loads(get_static_doc("drive", "v3")), base_url)
+    drive = build_from_document(document, credentials=Credentials(token=token))
+    return drive.about().get(fields="user").execute(num_retries=0)["user"]["emailAddress"]
+
+
+CLIENTS = {
+    "slack": slack,
+    "jira": jira,
+    "okta": okta,
+    "anthropic": anthropic,
+    "google": google,
+}
 
 if __name__ == "__main__":
     for call in json.load(sys.stdin):
