@@ -12,7 +12,6 @@ the terminal.
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -160,8 +159,8 @@ class StartApp:
                 self._record(number, process)
 
     def _record(self, number: int, process: AppProcess) -> None:
-        command = shlex.join(process.argv)
-        header = f"--- holdout_sut #{number}: {command} (exit {process.returncode})"
+        program = Path(process.argv[0]).name
+        header = f"--- holdout_sut #{number} {program} (exit {process.returncode})"
         stdout = f"{header}: stdout ---\n{process.stdout}"
         stderr = f"{header}: stderr ---\n{process.stderr}"
         node = self._request.node

@@ -57,11 +57,14 @@ def key_file(known: dict[str, Any]) -> tuple[bool, str]:
 
 @attack("key file's folder")
 def key_folder(known: dict[str, Any]) -> tuple[bool, str]:
+    folder = Path(known["key_file"]).parent
     try:
-        names = os.listdir(Path(known["key_file"]).parent)
+        names = os.listdir(folder)
     except OSError as exc:
         return True, f"cannot list: {exc.strerror}"
-    return not names, f"lists {names}"
+    # What the sandbox was told to show (the project) may sit in the folder: nothing else may.
+    files = [name for name in names if not (folder / name).is_dir()]
+    return not files, f"lists {names}"
 
 
 @attack("user's configuration")

@@ -19,8 +19,6 @@ from holdout_twins import twin_class
 from pytest_holdout.sandbox import Sandbox
 from pytest_holdout.sandbox.process import remove_tree
 
-from sandbox_support import requires_bwrap
-
 HOSTILE_APP = Path(__file__).with_name("hostile_app.py")
 REPO = Path(__file__).resolve().parents[2]
 ATTACKS = [
@@ -38,7 +36,7 @@ ATTACKS = [
     "terminal",
 ]
 
-pytestmark = requires_bwrap
+pytestmark = pytest.mark.bwrap
 
 
 def _write(path: Path, text: str) -> Path:
