@@ -21,11 +21,12 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from pytest_holdout.sandbox import inside, procfs
-from pytest_holdout.sandbox.errors import SandboxUnavailable
+from pytest_holdout.sandbox.errors import SandboxError, SandboxUnavailable
 from pytest_holdout.sandbox.forward import Forwarder
 from pytest_holdout.sandbox.mounts import mount_arguments
 from pytest_holdout.sandbox.process import remove_tree
@@ -40,6 +41,7 @@ NAMESPACES = [
     "--hostname",
     "holdout-sandbox",
 ]
+SETUP_TIMEOUT = 30.0  # seconds bwrap may take to make a sandbox
 NETWORK_DIR = Path("/run/holdout")  # inside the sandbox: the forwarded sockets
 # The user's configuration and credentials, relative to HOME.
 USER_SECRETS = (
@@ -149,6 +151,12 @@ class Sandbox(Runner):
         forward: list[Address],
         expose: tuple[int, ...],
     ) -> Launch:
+        low = sorted(port for port in [*(port for _, port in forward), *expose] if port < 1024)
+        if low:
+            raise SandboxError(
+                f"port {low[0]}: the sandbox cannot listen below 1024 (the app has no "
+                "capabilities); give the twin or the app a higher port"
+            )
         network = Path(tempfile.mkdtemp(prefix="holdout-net-"))
         forwarder = Forwarder(network)
 
@@ -196,16 +204,27 @@ class _SandboxControls:
         return found[0] if found else None
 
     def terminate(self, popen: subprocess.Popen[bytes]) -> None:
-        init = self._init(popen)
-        for pid in procfs.descendants(init) if init else []:
+        # Not while bwrap is still making the sandbox: the sandbox's init is not yet bound to
+        # die with bwrap, and would outlive it.
+        deadline = time.monotonic() + SETUP_TIMEOUT
+        while not (processes := self._processes(popen)) and popen.poll() is None:
+            if time.monotonic() > deadline:
+                self.kill(popen)
+                return
+            time.sleep(0.01)
+        for pid in processes:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
+
+    def _processes(self, popen: subprocess.Popen[bytes]) -> list[int]:
+        init = self._init(popen)
+        return procfs.descendants(init) if init else []
 
     def kill(self, popen: subprocess.Popen[bytes]) -> None:
         init = self._init(popen)
         if init is not None:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(init, signal.SIGKILL)  # ends every process of its PID namespace
+                os.kill(init, signal.SIGKILL)  # the end of its PID namespace: every process
         popen.kill()
 
     def listening(self, popen: subprocess.Popen[bytes], port: int) -> bool:

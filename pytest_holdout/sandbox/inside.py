@@ -126,10 +126,23 @@ def _parse(argv: list[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]
     return connects, serves, argv[1:]
 
 
+def _routes(
+    connects: list[tuple[str, str]], serves: list[tuple[str, str]]
+) -> list[tuple[socket.socket, Connector]]:
+    routes = []
+    for address, path in connects:
+        try:
+            routes.append((tcp_listener(*split_address(address)), unix_connector(path)))
+        except OSError as exc:
+            print(f"holdout sandbox: cannot listen on {address}: {exc.strerror}", file=sys.stderr)
+            os._exit(126)
+    routes += [(unix_listener(p), tcp_connector("127.0.0.1", int(a))) for a, p in serves]
+    return routes
+
+
 def main(argv: list[str]) -> None:
     connects, serves, app = _parse(argv)
-    routes = [(tcp_listener(*split_address(a)), unix_connector(p)) for a, p in connects]
-    routes += [(unix_listener(p), tcp_connector("127.0.0.1", int(a))) for a, p in serves]
+    routes = _routes(connects, serves)
     if routes and os.fork() == 0:
         # Detach twice, so that the relay is the sandbox's init's child, never the app's (an app
         # that waits for all its children, like a shell's `wait`, must not wait for the relay).
