@@ -6,7 +6,6 @@ temporary folders.
 
 from __future__ import annotations
 
-import functools
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,25 +15,18 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from pytest_holdout.sandbox import Sandbox, SandboxUnavailable
+from pytest_holdout.sandbox import why_no_sandbox
 from pytest_holdout.store import keys
 from pytest_holdout.store.files import RECIPIENTS, STORE_DIR, Store
 
-
-@functools.cache
-def _sandbox_problem() -> str | None:
-    try:
-        Sandbox().check()
-    except SandboxUnavailable as exc:
-        return str(exc)
-    return None
+NO_SANDBOX = why_no_sandbox()
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """``@pytest.mark.bwrap`` tests need the real sandbox; .ci/run installs bubblewrap."""
-    if item.get_closest_marker("bwrap") and _sandbox_problem():
-        pytest.skip(f"no sandbox here: {_sandbox_problem()}")
+    if item.get_closest_marker("bwrap") and NO_SANDBOX:
+        pytest.skip(f"no sandbox here: {NO_SANDBOX}")
 
 
 # Three runnable scenarios: a plain Scenario and an Outline with two Examples rows.

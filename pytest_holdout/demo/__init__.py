@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 from pytest_holdout.errors import HoldoutError
-from pytest_holdout.sandbox import Sandbox, SandboxUnavailable
+from pytest_holdout.sandbox import why_no_sandbox
 
 TRIALS = 4
 CHAOS = 0.05
@@ -68,14 +68,6 @@ def _copy_package_dir(name: str, target: Path) -> list[Path]:
     return sorted(copied)
 
 
-def _sandbox_problem() -> str | None:
-    try:
-        Sandbox().check()
-    except SandboxUnavailable as exc:
-        return str(exc)
-    return None
-
-
 def run(args: argparse.Namespace) -> int:
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="holdout-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -116,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         "--holdout-min-satisfaction", str(MIN_SATISFACTION),
         "--holdout-json", report.name, "--holdout-sealed-report", sealed.name,
     ]  # fmt: skip
-    unsandboxed = _sandbox_problem()
+    unsandboxed = why_no_sandbox()
     if unsandboxed:
         print(f"({unsandboxed}: this demo runs the bot unsandboxed)")
         gated.append("--holdout-sandbox=none")

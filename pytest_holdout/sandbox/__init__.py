@@ -20,7 +20,7 @@ is a thin layer on this package, which knows nothing of pytest or scenarios.
 
 from __future__ import annotations
 
-from pytest_holdout.sandbox.bwrap import Sandbox
+from pytest_holdout.sandbox.bwrap import Sandbox, why_no_sandbox
 from pytest_holdout.sandbox.choice import MODES, Choice, choose
 from pytest_holdout.sandbox.errors import SandboxError, SandboxUnavailable
 from pytest_holdout.sandbox.process import AppProcess
@@ -36,4 +36,5 @@ __all__ = [
     "SandboxUnavailable",
     "Unsandboxed",
     "choose",
+    "why_no_sandbox",
 ]

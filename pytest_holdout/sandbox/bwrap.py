@@ -30,7 +30,7 @@ from pytest_holdout.sandbox.errors import SandboxError, SandboxUnavailable
 from pytest_holdout.sandbox.forward import Forwarder
 from pytest_holdout.sandbox.mounts import mount_arguments
 from pytest_holdout.sandbox.process import remove_tree
-from pytest_holdout.sandbox.runner import Address, Launch, Runner, which
+from pytest_holdout.sandbox.runner import Address, AppSpec, Launch, Runner, which
 
 NAMESPACES = [
     "--unshare-all",  # user (where it can be made), mount, pid, net, ipc, uts, cgroup
@@ -141,17 +141,8 @@ class Sandbox(Runner):
             reason = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
             raise SandboxUnavailable(f"bubblewrap cannot make a sandbox here: {reason}")
 
-    def _launch(
-        self,
-        command: list[str],
-        *,
-        scratch: Path,
-        cwd: Path,
-        writable: list[Path],
-        forward: list[Address],
-        expose: tuple[int, ...],
-    ) -> Launch:
-        low = sorted(port for port in [*(port for _, port in forward), *expose] if port < 1024)
+    def _launch(self, spec: AppSpec) -> Launch:
+        low = sorted(port for port in [*(p for _, p in spec.forward), *spec.expose] if port < 1024)
         if low:
             raise SandboxError(
                 f"port {low[0]}: the sandbox cannot listen below 1024 (the app has no "
@@ -166,30 +157,42 @@ class Sandbox(Runner):
 
         try:
             relay: list[str] = []
-            for host, port in forward:
+            for host, port in spec.forward:
                 name = forwarder.outgoing(host, port)
                 address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
                 relay += ["--connect", f"{address}={NETWORK_DIR}/out/{name}"]
             addresses = {}
-            for port in expose:
+            for port in spec.expose:
                 addresses[port] = forwarder.incoming(port)
                 relay += ["--serve", f"{port}={NETWORK_DIR}/in/{port}.sock"]
+            command = spec.command
             program = which(command[0]) if "/" not in command[0] else Path(command[0])
             mounts = mount_arguments(
                 hide=self.hide,
-                readable=[*self.readable, cwd, *([program] if program else [])],
-                writable=[scratch, *writable],
+                readable=[*self.readable, spec.cwd, *([program] if program else [])],
+                writable=[spec.scratch, *spec.writable],
                 extra=[
                     *("--ro-bind", str(forwarder.outgoing_dir), f"{NETWORK_DIR}/out"),
                     *("--bind", str(forwarder.incoming_dir), f"{NETWORK_DIR}/in"),
                 ],
             )
-            bwrap = [str(self.bwrap), *NAMESPACES, *mounts, "--chdir", str(cwd)]
+            bwrap = [str(self.bwrap), *NAMESPACES, *mounts, "--chdir", str(spec.cwd)]
             relay_command = [sys.executable, "-I", "-S", inside.__file__, *relay, "--", *command]
         except BaseException:
             cleanup()
             raise
-        return Launch([*bwrap, "--", *relay_command], scratch, _SandboxControls(addresses), cleanup)
+        return Launch(
+            [*bwrap, "--", *relay_command], spec.scratch, _SandboxControls(addresses), cleanup
+        )
+
+
+def why_no_sandbox() -> str | None:
+    """Why no sandbox can be made here, or None when one can."""
+    try:
+        Sandbox().check()
+    except SandboxUnavailable as exc:
+        return str(exc)
+    return None
 
 
 class _SandboxControls:

@@ -36,6 +36,18 @@ Address = tuple[str, int]
 
 
 @dataclass(frozen=True)
+class AppSpec:
+    """What ``spawn`` was asked to start, checked."""
+
+    command: list[str]
+    scratch: Path
+    cwd: Path
+    writable: list[Path]
+    forward: list[Address]
+    expose: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Launch:
     """How a runner starts one app: the command, its controls, and what to undo after it."""
 
@@ -74,12 +86,14 @@ class Runner:
         try:
             environment = app_environment(env or {}, scratch)
             launch = self._launch(
-                command,
-                scratch=scratch,
-                cwd=Path(cwd) if cwd is not None else scratch,
-                writable=[Path(path) for path in writable],
-                forward=targets,
-                expose=ports,
+                AppSpec(
+                    command,
+                    scratch,
+                    Path(cwd) if cwd is not None else scratch,
+                    [Path(path) for path in writable],
+                    targets,
+                    ports,
+                )
             )
         except BaseException:
             remove_tree(scratch)
@@ -110,16 +124,7 @@ class Runner:
             cleanup=launch.cleanup,
         )
 
-    def _launch(
-        self,
-        command: list[str],
-        *,
-        scratch: Path,
-        cwd: Path,
-        writable: list[Path],
-        forward: list[Address],
-        expose: tuple[int, ...],
-    ) -> Launch:
+    def _launch(self, spec: AppSpec) -> Launch:
         raise NotImplementedError
 
 
@@ -128,17 +133,8 @@ class Unsandboxed(Runner):
     runner can (read its memory and files, reach any host). Its environment and file descriptors
     are still limited as for every app; twins are reached directly."""
 
-    def _launch(
-        self,
-        command: list[str],
-        *,
-        scratch: Path,
-        cwd: Path,
-        writable: list[Path],
-        forward: list[Address],
-        expose: tuple[int, ...],
-    ) -> Launch:
-        return Launch(command, cwd, _SessionControls(), lambda: None)
+    def _launch(self, spec: AppSpec) -> Launch:
+        return Launch(spec.command, spec.cwd, _SessionControls(), lambda: None)
 
 
 class _SessionControls:

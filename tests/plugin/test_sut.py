@@ -155,19 +155,20 @@ def test_what_the_app_prints_goes_to_the_sealed_report_only(project: HoldoutProj
 
 
 @pytest.mark.usefixtures("no_bwrap")
-def test_a_gated_run_without_a_sandbox_is_an_error(project: HoldoutProject) -> None:
+@pytest.mark.parametrize(
+    ("option", "error"),
+    [
+        ("--holdout-required", "*--holdout-required: bwrap not found*--holdout-sandbox=none*"),
+        ("--holdout-sandbox=bwrap", "*--holdout-sandbox=bwrap: bwrap not found*"),
+    ],
+)
+def test_a_sandbox_that_cannot_be_made_is_an_error_where_one_is_needed(
+    project: HoldoutProject, option: str, error: str
+) -> None:
     _gated(project, LOUD_STEPS, LOUD_SCENARIO)
-    result = project.run("--holdout-required")
+    result = project.run(option)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--holdout-required: bwrap not found*--holdout-sandbox=none*"])
-
-
-@pytest.mark.usefixtures("no_bwrap")
-def test_asking_for_bwrap_where_there_is_none_is_an_error(project: HoldoutProject) -> None:
-    _gated(project, LOUD_STEPS, LOUD_SCENARIO)
-    result = project.run("--holdout-sandbox=bwrap")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--holdout-sandbox=bwrap: bwrap not found*"])
+    result.stderr.fnmatch_lines([error])
 
 
 @pytest.mark.usefixtures("no_bwrap")
