@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from pytest_holdout.scenarios.parsing import count_scenarios
 from pytest_holdout.store import keys, manifest
 from pytest_holdout.store.files import Store
 
@@ -97,7 +98,7 @@ Feature: Loud
 
 def _sign(project: HoldoutProject) -> None:
     identities = keys.load_identities({keys.IDENTITY_FILE_VAR: str(project.key_file)})
-    manifest.sign(Store(project.store), identities)
+    manifest.sign(Store(project.store), identities, count_scenarios)
 
 
 def _gated(project: HoldoutProject, steps: str, scenario: str) -> None:
