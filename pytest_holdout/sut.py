@@ -152,11 +152,15 @@ class StartApp:
 
     def close(self) -> None:
         """Stop every app the test started; what each printed goes to the sealed detail."""
+        errors: list[Exception] = []
         for number, process in enumerate(self.started, 1):
             try:
                 process.close()
-            finally:
-                self._record(number, process)
+            except Exception as exc:  # the others are still stopped, then this is raised
+                errors.append(exc)
+            self._record(number, process)
+        if errors:
+            raise errors[0]
 
     def _record(self, number: int, process: AppProcess) -> None:
         program = Path(process.argv[0]).name

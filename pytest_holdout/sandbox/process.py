@@ -171,6 +171,11 @@ class AppProcess:
             self._cleanup()
             remove_tree(self.scratch)
 
+    def __repr__(self) -> str:
+        code = self.returncode
+        state = "running" if code is None else f"exited {code}"
+        return f"<AppProcess {Path(self.argv[0]).name} pid={self.pid} {state}>"
+
     def __enter__(self) -> AppProcess:
         return self
 
