@@ -3,8 +3,9 @@
 Two figures, each for an unsandboxed app (``Unsandboxed``) and a sandboxed one (``Sandbox``,
 bubblewrap), interleaved over ``--repeat`` passes, medians:
 
-* **start**: ``spawn`` then ``wait`` of ``python -c pass`` (the sandbox adds bwrap, its namespaces
-  and mounts, and the relay's Python start);
+* **start**: ``spawn`` then ``wait`` of ``python -c pass``, with one twin forwarded (as
+  ``holdout_sut`` does once a step has used a twin): the sandbox adds bwrap, its namespaces and
+  mounts, and the relay's Python start;
 * **request**: one ``auth.test`` call to the Slack twin over a new connection, from inside the
   app, averaged over ``--requests`` calls (the sandbox adds two relays and a Unix socket).
 
@@ -16,6 +17,7 @@ Prints a Markdown table for docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import sys
@@ -35,9 +37,9 @@ print((time.perf_counter() - started) / count)
 """
 
 
-def start_seconds(runner: Runner) -> float:
+def start_seconds(runner: Runner, base_url: str) -> float:
     started = time.perf_counter()
-    with runner.spawn([sys.executable, "-c", "pass"]) as app:
+    with runner.spawn([sys.executable, "-c", "pass"], forward=[base_url]) as app:
         assert app.wait(60) == 0, app.stderr
     return time.perf_counter() - started
 
@@ -60,11 +62,15 @@ def main() -> None:
     with twin_class("slack")() as slack:
         for _ in range(args.repeat):
             for name, runner in runners.items():
-                starts[name].append(start_seconds(runner))
+                starts[name].append(start_seconds(runner, slack.base_url))
                 requests[name].append(
                     request_seconds(runner, slack.base_url, slack.token, args.requests)
                 )
-    print(f"Python {platform.python_version()}, {platform.machine()}, median of {args.repeat}\n")
+    load = os.getloadavg()[0]
+    print(
+        f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load {load:.1f}, median of {args.repeat}\n"
+    )
     print("| app | start (ms) | request to a twin (ms) |")
     print("|---|---|---|")
     for name in runners:

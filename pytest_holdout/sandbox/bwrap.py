@@ -148,6 +148,10 @@ class Sandbox(Runner):
                 f"port {low[0]}: the sandbox cannot listen below 1024 (the app has no "
                 "capabilities); give the twin or the app a higher port"
             )
+        command = spec.command
+        program = which(command[0]) if "/" not in command[0] else Path(command[0])
+        if program is None or not program.exists():  # as Unsandboxed says it
+            raise SandboxError(f"cannot start {command[0]}: No such file or directory")
         network = Path(tempfile.mkdtemp(prefix="holdout-net-"))
         forwarder = Forwarder(network)
 
@@ -165,11 +169,9 @@ class Sandbox(Runner):
             for port in spec.expose:
                 addresses[port] = forwarder.incoming(port)
                 relay += ["--serve", f"{port}={NETWORK_DIR}/in/{port}.sock"]
-            command = spec.command
-            program = which(command[0]) if "/" not in command[0] else Path(command[0])
             mounts = mount_arguments(
                 hide=self.hide,
-                readable=[*self.readable, spec.cwd, *([program] if program else [])],
+                readable=[*self.readable, spec.cwd, program],
                 writable=[spec.scratch, *spec.writable],
                 extra=[
                     *("--ro-bind", str(forwarder.outgoing_dir), f"{NETWORK_DIR}/out"),
@@ -177,13 +179,13 @@ class Sandbox(Runner):
                 ],
             )
             bwrap = [str(self.bwrap), *NAMESPACES, *mounts, "--chdir", str(spec.cwd)]
-            relay_command = [sys.executable, "-I", "-S", inside.__file__, *relay, "--", *command]
+            # The relay only where there is something to relay: it costs a Python start.
+            if relay:
+                command = [sys.executable, "-I", "-S", inside.__file__, *relay, "--", *command]
         except BaseException:
             cleanup()
             raise
-        return Launch(
-            [*bwrap, "--", *relay_command], spec.scratch, _SandboxControls(addresses), cleanup
-        )
+        return Launch([*bwrap, "--", *command], spec.scratch, _SandboxControls(addresses), cleanup)
 
 
 def why_no_sandbox() -> str | None:
