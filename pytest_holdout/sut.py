@@ -105,11 +105,12 @@ def report_header(config: pytest.Config) -> list[str]:
 
 
 class StartApp:
-    """``holdout_sut(argv, *, env=None, cwd=None, forward=None, expose=(), writable=(),
-    stdin=None) -> AppProcess``: start the app; it is stopped when the test ends.
+    """``holdout_sut(argv, *, env=None, cwd=None, forward=None, expose=(), readable=(),
+    writable=(), stdin=None) -> AppProcess``: start the app; it is stopped when the test ends.
 
     ``forward`` defaults to every twin the test has used so far (``twin(name)``): use them before
-    starting the app, or pass their URLs. The other arguments are ``Sandbox.spawn``'s.
+    starting the app, or pass their URLs. The twins' CA certificate (``--twin-tls``) is readable
+    to it. The other arguments are ``Sandbox.spawn``'s.
     """
 
     def __init__(self, request: pytest.FixtureRequest, setting: SandboxSetting) -> None:
@@ -125,30 +126,33 @@ class StartApp:
         cwd: str | os.PathLike[str] | None = None,
         forward: Iterable[str | tuple[str, int]] | None = None,
         expose: Iterable[int] = (),
+        readable: Iterable[str | os.PathLike[str]] = (),
         writable: Iterable[str | os.PathLike[str]] = (),
         stdin: bytes | str | None = None,
     ) -> AppProcess:
         choice = self._setting.choice()
         if choice.warning:
             warnings.warn(choice.warning, pytest.PytestWarning, stacklevel=2)
+        twins = self._used_twins()
         process = choice.runner.spawn(
             argv,
             env=env,
             cwd=cwd,
+            readable=[*readable, *(twin.ca_file for twin in twins if twin.ca_file)],
             writable=writable,
-            forward=self._used_twins() if forward is None else forward,
+            forward=[twin.base_url for twin in twins] if forward is None else forward,
             expose=expose,
             stdin=stdin,
         )
         self.started.append(process)
         return process
 
-    def _used_twins(self) -> list[str]:
+    def _used_twins(self) -> list[Any]:
         try:
             factory = self._request.getfixturevalue("twin")
         except pytest.FixtureLookupError:
             return []
-        return [twin.base_url for twin in getattr(factory, "used", {}).values()]
+        return list(getattr(factory, "used", {}).values())
 
     def close(self) -> None:
         """Stop every app the test started; what each printed goes to the sealed detail."""

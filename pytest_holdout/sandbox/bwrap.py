@@ -59,6 +59,7 @@ USER_SECRETS = (
     ".npmrc",
     ".password-store",
     ".local/share/keyrings",
+    ".cache/holdout",  # pytest-holdout's own: the twins' local CA with its key, the judge's cache
 )
 INSTALL_HINT = "install Debian's bubblewrap package (apt-get install bubblewrap)"
 
@@ -99,11 +100,13 @@ class Sandbox(Runner):
     visible even inside a hidden folder (the project, its virtualenv). ``Sandbox(...).check()``
     raises ``SandboxUnavailable`` when bubblewrap is missing or cannot make a sandbox here.
 
-    ``spawn(argv, *, env=None, cwd=None, writable=(), forward=(), expose=(), stdin=None)``
+    ``spawn(argv, *, env=None, cwd=None, readable=(), writable=(), forward=(), expose=(),
+    stdin=None)``
     starts ``argv`` and returns its ``AppProcess``:
 
     * ``env``: the variables the app gets besides PATH, LANG, HOME and TMPDIR (no ``HOLDOUT_*``);
     * ``cwd``: its working directory (default: its scratch folder); must be visible to it;
+    * ``readable``: more paths it may read, for this app only (a twin's CA certificate);
     * ``writable``: more paths it may write (the scratch folder always);
     * ``forward``: the addresses it may reach, as URLs (``twin.base_url``) or ``(host, port)``,
       loopback only; it reaches each at the same address;
@@ -171,7 +174,7 @@ class Sandbox(Runner):
                 relay += ["--serve", f"{port}={NETWORK_DIR}/in/{port}.sock"]
             mounts = mount_arguments(
                 hide=self.hide,
-                readable=[*self.readable, spec.cwd, program],
+                readable=[*self.readable, *spec.readable, spec.cwd, program],
                 writable=[spec.scratch, *spec.writable],
                 extra=[
                     *("--ro-bind", str(forwarder.outgoing_dir), f"{NETWORK_DIR}/out"),

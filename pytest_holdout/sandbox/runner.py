@@ -42,6 +42,7 @@ class AppSpec:
     command: list[str]
     scratch: Path
     cwd: Path
+    readable: list[Path]
     writable: list[Path]
     forward: list[Address]
     expose: tuple[int, ...]
@@ -69,6 +70,7 @@ class Runner:
         *,
         env: Mapping[str, str] | None = None,
         cwd: str | os.PathLike[str] | None = None,
+        readable: Iterable[str | os.PathLike[str]] = (),
         writable: Iterable[str | os.PathLike[str]] = (),
         forward: Iterable[str | Address] = (),
         expose: Iterable[int] = (),
@@ -90,6 +92,7 @@ class Runner:
                     command,
                     scratch,
                     Path(cwd) if cwd is not None else scratch,
+                    [Path(path) for path in readable],
                     [Path(path) for path in writable],
                     targets,
                     ports,

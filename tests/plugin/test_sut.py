@@ -226,3 +226,39 @@ def test_the_option_takes_three_modes(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--holdout-sandbox=docker")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*invalid choice: 'docker'*auto*bwrap*none*"])
+
+
+@pytest.mark.bwrap
+def test_over_tls_the_app_reads_the_twins_certificate_and_trusts_it(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_tls=f"""
+        import sys
+
+        CODE = '''
+        import json, sys, urllib.request
+        url, token = sys.argv[1], sys.argv[2]
+        request = urllib.request.Request(
+            url + "/api/auth.test", data=b"", headers={{"Authorization": "Bearer " + token}}
+        )
+        print(json.load(urllib.request.urlopen(request, timeout=10))["ok"])
+        '''
+
+        def test_tls(twin, holdout_sut):
+            slack = twin("slack")
+            assert slack.base_url.startswith("https://")
+            app = holdout_sut(
+                [{sys.executable!r}, "-c", CODE, slack.base_url, slack.token],
+                env={{"SSL_CERT_FILE": str(slack.ca_file)}},
+            )
+            assert app.wait(60) == 0, app.stderr
+            assert app.stdout == "True\\n"
+        """
+    )
+    # The CA's folder outside the project, in /tmp: the app sees its certificate, nothing else.
+    basetemp = pytester.path.parent / f"{pytester.path.name}-basetemp"
+    result = pytester.runpytest_subprocess(
+        "-p", "no:randomly", "--twin-tls", f"--basetemp={basetemp}"
+    )
+    result.assert_outcomes(passed=1)
