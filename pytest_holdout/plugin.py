@@ -1,7 +1,7 @@
 """The pytest plugin: options, and the session object that does the work when ``--holdout`` is on.
 
-Without ``--holdout`` the plugin adds its options and two fixtures and nothing else: a project's
-ordinary tests run exactly as before.
+Without ``--holdout`` the plugin adds its options and three fixtures and nothing else: a
+project's ordinary tests run exactly as before.
 """
 
 from __future__ import annotations
@@ -11,10 +11,15 @@ from typing import Any
 
 import pytest
 
+from pytest_holdout import sut
 from pytest_holdout.collection.isolation import running_holdout_item
 from pytest_holdout.collection.items import HoldoutScenario
 from pytest_holdout.outcomes.records import trial_seed
+from pytest_holdout.sandbox import MODES
 from pytest_holdout.session.run import register
+from pytest_holdout.sut import holdout_sut
+
+__all__ = ["holdout_chaos", "holdout_seed", "holdout_sut"]
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -163,6 +168,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="B",
         help="thresholdout: how many answers from the holdout (default 10)",
     )
+    group.addoption(
+        "--holdout-sandbox",
+        default="auto",
+        choices=MODES,
+        help="how holdout_sut runs the app under test: bwrap (a bubblewrap sandbox, or an "
+        "error), none (unsandboxed: the app can read the key), auto (default: bwrap where it "
+        "works; elsewhere an error with --holdout-required, else a warning)",
+    )
     parser.addini("holdout_judge_model", "the judge's model", default="claude-sonnet-4-6")
     parser.addini("holdout_judge_votes", "judge votes per judged step", default="1")
     parser.addini("holdout_judge_temperature", "the judge's temperature", default="")
@@ -171,12 +184,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    sut.configure(config)  # first: it reads where the key file is before the session hides it
     if config.getoption("holdout") or config.getoption("holdout_required"):
         from pytest_holdout.feedback.publishing import install
 
         run = register(config)
         install(config, run)
         _add_store_to_args(config, run.store.root)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    sut.configure_node(node.config, node)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return sut.report_header(config)
 
 
 def _add_store_to_args(config: pytest.Config, store: Path) -> None:

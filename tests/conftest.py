@@ -15,8 +15,19 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
+from pytest_holdout.sandbox import why_no_sandbox
 from pytest_holdout.store import keys
 from pytest_holdout.store.files import RECIPIENTS, STORE_DIR, Store
+
+NO_SANDBOX = why_no_sandbox()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """``@pytest.mark.bwrap`` tests need the real sandbox; .ci/run installs bubblewrap."""
+    if item.get_closest_marker("bwrap") and NO_SANDBOX:
+        pytest.skip(f"no sandbox here: {NO_SANDBOX}")
+
 
 # Three runnable scenarios: a plain Scenario and an Outline with two Examples rows.
 _FEATURE = textwrap.dedent(

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pytest_holdout.sandbox import why_no_sandbox
+
 
 def test_the_demo_runs_end_to_end_and_the_public_part_names_no_scenario(tmp_path: Path) -> None:
     done = subprocess.run(
@@ -18,6 +20,8 @@ def test_the_demo_runs_end_to_end_and_the_public_part_names_no_scenario(tmp_path
     public, _, keyholder = done.stdout.partition("== 6.")
     assert "gate: satisfaction" in public
     assert "satisfaction" in public and "over 28 trials" in public
+    # The bot runs out of process, sandboxed wherever bubblewrap works (as in CI).
+    assert f"the bot run by sandbox {'none' if why_no_sandbox() else 'bwrap'}" in public
     for secret in ("busy day", "standup updates", "digest counts"):
         assert secret not in public
     # Which trials fail first depends on where chaos lands (trial seeds derive from the random file

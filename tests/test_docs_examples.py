@@ -47,3 +47,49 @@ def test_the_gated_run_example_runs_as_written(tmp_path: Path) -> None:
     assert "not run       1 of the 2 trials MANIFEST implies" in done.stdout, output
     assert "gate: satisfaction 0.500 < 0.900" in done.stdout
     assert done.returncode == 1
+
+
+def _block(page: str, language: str, first_line: str) -> str:
+    """The ``language`` code block of docs/``page`` whose first line is ``first_line``."""
+    for block in re.findall(rf"```{language}\n(.*?)```", (DOCS / page).read_text(), re.S):
+        if block.startswith(first_line):
+            return str(block)
+    raise AssertionError(f"docs/{page} has no {language} block starting {first_line!r}")
+
+
+def test_the_app_under_test_example_runs_as_written(tmp_path: Path) -> None:
+    """docs/scenarios.md: the app, the steps that start it with holdout_sut, and the scenario."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "notify.py").write_text(_block("scenarios.md", "python", "# notify.py"))
+    (project / "conftest.py").write_text(_block("scenarios.md", "python", "# conftest.py"))
+    feature = tmp_path / "announce.feature"
+    feature.write_text(_block("scenarios.md", "gherkin", "Feature: Release announcements"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOLDOUT_")}
+    key = tmp_path / "keys" / "key.txt"
+    holdout = [sys.executable, "-m", "pytest_holdout"]
+
+    def run(*command: str, **extra: str) -> str:
+        done = subprocess.run(
+            command, cwd=project, env={**env, **extra}, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    recipient = run(*holdout, "keygen", "-o", str(key)).split()[-1]
+    run(*holdout, "init", recipient)
+    run(*holdout, "add", str(feature))
+    output = run(
+        sys.executable, "-m", "pytest", "--holdout", "-p", "no:randomly",
+        HOLDOUT_IDENTITY_FILE=str(key),
+    )  # fmt: skip
+    assert "1 passed" in output
+
+
+def test_the_guard_example_refuses_as_shown(tmp_path: Path) -> None:
+    """docs/cli.md: `holdout guard` in a repository with a staged plaintext scenario."""
+    done = run_shell_example("cli.md", "git init -q shop.*?", tmp_path)
+    shown = re.search(r"holdout guard\n```\n\n```\n(.*?)```", (DOCS / "cli.md").read_text(), re.S)
+    assert shown, "docs/cli.md shows what the guard prints"
+    assert done.returncode == 1
+    assert done.stderr == shown.group(1)

@@ -455,9 +455,14 @@ DOC = Path(__file__).parents[1] / "docs" / "scenarios.md"
 
 
 def documented(language: str, section: str = "") -> list[str]:
-    """The ``language`` code blocks of docs/scenarios.md, from the heading ``section`` on."""
+    """The ``language`` code blocks of docs/scenarios.md, in the part under the heading
+    ``section`` (up to the next heading of its level), or in the whole page."""
     text = DOC.read_text(encoding="utf-8")
-    text = text[text.index(section) :]
+    if section:
+        start = text.index(section)
+        level = section.split(" ", 1)[0]
+        end = text.find(f"\n{level} ", start + len(section))
+        text = text[start : end if end != -1 else len(text)]
     blocks = regex.findall(rf"^( *)```{language}\n(.*?)^\1```", text, flags=regex.M | regex.S)
     return [textwrap.dedent(block) for _, block in blocks]
 

@@ -40,6 +40,7 @@ from pytest_holdout.store.fsutil import atomic_create
 EXTENSIONS = [
     "pytest_holdout.cli.report_commands",
     "pytest_holdout.cli.spec_commands",
+    "pytest_holdout.cli.guard",
     "holdout_twins.cli",
     "pytest_holdout.demo",
 ]

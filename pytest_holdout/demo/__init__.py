@@ -1,11 +1,11 @@
 """``holdout demo``: the whole method on a small bot, with no account and no network.
 
 The demo builds a throwaway project: a standup digest bot (the software under test, with a bug a
-coding agent could well leave in), step definitions that drive it against the Slack twin, and
-holdout scenarios. Then it plays each part in turn, with the real commands: the keyholder makes a
-key and a store, a scenario writer encrypts scenarios they cannot read back, the keyholder signs
-the manifest, the gated CI job runs ``pytest --holdout`` (public output: opaque ids and scores
-only), and the keyholder opens the sealed report to see what failed.
+coding agent could well leave in), step definitions that run it in a sandbox against the Slack
+twin, and holdout scenarios. Then it plays each part in turn, with the real commands: the
+keyholder makes a key and a store, a scenario writer encrypts scenarios they cannot read back,
+the keyholder signs the manifest, the gated CI job runs ``pytest --holdout`` (public output:
+opaque ids and scores only), and the keyholder opens the sealed report to see what failed.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 from pytest_holdout.errors import HoldoutError
+from pytest_holdout.sandbox import why_no_sandbox
 
 TRIALS = 4
 CHAOS = 0.05
@@ -78,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
     env.pop("HOLDOUT_IDENTITY", None)
     env.pop("HOLDOUT_IDENTITY_FILE", None)
     holdout = [sys.executable, "-m", "pytest_holdout"]
-    key = workdir / "keyholder-key.txt"
+    key = workdir / "keyholder" / "key.txt"  # a folder of its own, which the sandbox hides
+    key.parent.mkdir(exist_ok=True)
 
     print(f"pytest-holdout demo in {workdir}")
     _say("1. The keyholder makes a key and the store (the key stays out of the repo)")
@@ -97,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     _say("4. A developer without the key: holdout scenarios are skipped")
     _run([sys.executable, "-m", "pytest", "--holdout", "-q", "-rs"], workdir, env)
 
-    _say("5. The gated CI job: decrypts in memory, runs against the Slack twin, gates on the score")
+    _say("5. The gated CI job: decrypts in memory, runs the bot sandboxed against the Slack twin")
     report = workdir / "holdout.json"
     sealed = workdir / "holdout-report.age"
     gated = [
@@ -106,13 +108,19 @@ def run(args: argparse.Namespace) -> int:
         "--holdout-min-satisfaction", str(MIN_SATISFACTION),
         "--holdout-json", report.name, "--holdout-sealed-report", sealed.name,
     ]  # fmt: skip
+    unsandboxed = why_no_sandbox()
+    if unsandboxed:
+        print(f"({unsandboxed}: this demo runs the bot unsandboxed)")
+        gated.append("--holdout-sandbox=none")
     _run(gated, workdir, keyholder)
-    figures = json.loads(report.read_text())["figures"]
+    public = json.loads(report.read_text())
+    figures = public["figures"]
     interval = figures["interval"]
     print(
         f"\nsatisfaction {figures['satisfaction']:.3f} "
         f"(95% interval {interval['lower']:.3f}-{interval['upper']:.3f}) over "
-        f"{figures['trials']['total']} trials: the public output named no scenario."
+        f"{figures['trials']['total']} trials, the bot run by sandbox "
+        f"{public['meta']['sandbox']}: the public output named no scenario."
     )
 
     _say("6. Only the keyholder can read what failed")

@@ -46,6 +46,7 @@ class ReportPlan:
     history_path: Path | None = None
     sealed_path: Path | None = None
     recipients: Sequence[Any] = field(default_factory=tuple)
+    sandbox: str | None = None  # what ran the app under test: "bwrap", or "none" (unsandboxed)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ def compute(plan: ReportPlan, outcomes: Sequence[TrialOutcome]) -> Result:
         "seed": plan.seed,
         "trials": plan.trials,
         "unlisted_files": plan.unlisted_files,
+        "sandbox": plan.sandbox,
     }
     if plan.manifest_sha256 is not None:
         meta["manifest"] = plan.manifest_sha256
@@ -179,4 +181,6 @@ def terminal_lines(plan: ReportPlan, result: Result | None) -> list[str]:
             f"{plan.unlisted_files} scenario file(s) not in the signed manifest were not run "
             "(a keyholder runs `holdout manifest` to count them)"
         )
+    if plan.sandbox == "none":
+        lines.append("UNSANDBOXED: the app under test ran with the test runner's rights")
     return lines

@@ -13,6 +13,10 @@ scenario, is kept in ``ScenarioSyntaxError.detail`` for the sealed report.
 
 from __future__ import annotations
 
+from typing import Literal
+
+import yaml
+
 from pytest_holdout.errors import SecretBearingError
 from pytest_holdout.scenarios.gherkin_form import (
     FEATURE_KEYWORDS,
@@ -22,6 +26,8 @@ from pytest_holdout.scenarios.gherkin_form import (
 )
 from pytest_holdout.scenarios.model import Feature
 from pytest_holdout.scenarios.yaml_form import read_yaml
+
+Form = Literal["gherkin", "yaml"]
 
 
 class ScenarioSyntaxError(SecretBearingError):
@@ -64,6 +70,29 @@ def _parse(data: bytes, file_id: str) -> Feature:
             f"read as the YAML form (Gherkin starts with a tag or a Feature line): {error.detail}"
         )
         raise MalformedFeature(error.line, detail) from None
+
+
+def scenario_form(data: bytes) -> Form | None:
+    """The form a plaintext file is a scenario in, by the same test as ``parse_feature``, or None
+    when it is not one. A draft that does not parse yet counts; for the YAML form, a mapping with
+    a ``feature`` key and scenarios, rules or a background (not any config with a ``feature``)."""
+    try:
+        text = _decode(data)
+    except MalformedFeature:
+        return None
+    first_line = _first_significant_line(text)
+    if first_line is None:
+        return None
+    if _starts_gherkin(first_line):
+        return "gherkin"
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    keys = {key.value for key, _ in root.value if isinstance(key, yaml.ScalarNode)}
+    return "yaml" if "feature" in keys and keys & {"scenarios", "rules", "background"} else None
 
 
 def _decode(data: bytes) -> str:

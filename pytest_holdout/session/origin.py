@@ -28,8 +28,9 @@ import pytest
 
 from pytest_holdout.outcomes.disclosure import Disclosure
 
-# Options that shape which holdout trials run, or how they are judged and gated: refused from
-# the repository whatever their value. (dests, the flag named in the error)
+# Options that shape which holdout trials run, how they are judged and gated, or what the app
+# under test can reach: refused from the repository whatever their value.
+# (dests, the flag named in the error)
 VERDICT_OPTIONS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("keyword",), "-k"),
     (("maxfail",), "--maxfail (or -x)"),
@@ -47,6 +48,7 @@ VERDICT_OPTIONS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("holdout_judge_model",), "--holdout-judge-model"),
     (("holdout_judge_votes",), "--holdout-judge-votes"),
     (("holdout_judge_temperature",), "--holdout-judge-temperature"),
+    (("holdout_sandbox",), "--holdout-sandbox"),  # =none would let the app read the key
 )
 # ini values that stand in for an option above when the command line does not give it.
 VERDICT_INI = {
@@ -57,8 +59,9 @@ VERDICT_INI = {
 }
 
 WHY = (
-    "In a gated run, what chooses, repeats or re-orders holdout trials, raises disclosure, or "
-    "shapes the judge or the gate must be on the gated job's own command line."
+    "In a gated run, what chooses, repeats or re-orders holdout trials, raises disclosure, "
+    "shapes the judge or the gate, or sandboxes the app must be on the gated job's own "
+    "command line."
 )
 
 

@@ -32,6 +32,7 @@ from pytest_holdout.session.trust import NO_KEY, Trust
 from pytest_holdout.steps.registry import StepRegistry
 from pytest_holdout.store import manifest
 from pytest_holdout.store.files import Store
+from pytest_holdout.sut import sandbox_name
 
 MARKS_NOTE = (
     "holdout: -m selects ordinary tests only at --holdout-disclose={level} (which scenarios a tag "
@@ -134,6 +135,7 @@ class HoldoutRun:
             history_path=settings.history_path,
             sealed_path=settings.sealed_path,
             recipients=self.recipients,
+            sandbox=sandbox_name(self.config),
         )
 
     # -- hooks -------------------------------------------------------------------------------

@@ -151,6 +151,7 @@ REPO_SETTINGS = {
         'addopts = "--holdout-judge-model=claude-haiku-4-5"',
         "--holdout-judge-model",
     ),
+    "addopts --holdout-sandbox": ('addopts = "--holdout-sandbox=none"', "--holdout-sandbox"),
     "addopts -o votes": ('addopts = "-o holdout_judge_votes=3"', "holdout_judge_votes"),
     "ini judge model": ('holdout_judge_model = "claude-haiku-4-5"', "holdout_judge_model"),
     "ini trials": ('holdout_trials = "1"', "holdout_trials"),

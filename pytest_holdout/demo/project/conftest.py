@@ -1,15 +1,21 @@
 """Step definitions for the demo's holdout scenarios: they set up the Slack twin, run the bot and
-check what a person in #general would see."""
+check what a person in #general would see.
+
+The steps are trusted (the keyholder pins them); the bot is not (an agent wrote it), so it runs
+out of process in the sandbox (``holdout_sut``), which lets it reach the Slack twin and nothing
+else."""
 
 from __future__ import annotations
 
 import itertools
+import sys
+from pathlib import Path
 
 import pytest
-from standup_digest import post_digest
 
 from pytest_holdout import given, parsers, then, when
 
+BOT = Path(__file__).with_name("standup_digest.py")
 STANDUP, GENERAL = "C0STANDUP1", "C0GENERAL1"
 PEOPLE = {"alice": "U0ALICE001", "bob": "U0BOB00001", "carol": "U0CAROL001"}
 
@@ -54,8 +60,14 @@ def posted(slack, name, text):
 
 
 @when("the digest runs", target_fixture="digest")
-def run_digest(slack):
-    return post_digest(slack.base_url, slack.token, STANDUP, GENERAL)
+def run_digest(slack, holdout_sut):
+    bot = holdout_sut(
+        [sys.executable, BOT, "--from", STANDUP, "--to", GENERAL],
+        env={"SLACK_API_URL": f"{slack.base_url}/api", "SLACK_BOT_TOKEN": slack.token},
+    )
+    assert bot.wait(timeout=60) == 0, "the bot failed"
+    digests = _digests(slack)
+    return digests[-1].text if digests else None
 
 
 @then("#general gets one digest")
