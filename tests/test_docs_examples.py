@@ -18,7 +18,7 @@ def run_shell_example(page: str, pattern: str, cwd: Path) -> subprocess.Complete
     assert script, f"docs/{page} has the example"
     # The commands of the environment this suite runs in (holdout, pytest) come first on PATH.
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    for name in ("HOLDOUT_IDENTITY", "HOLDOUT_IDENTITY_FILE", "PYTEST_ADDOPTS"):
+    for name in ("HOLDOUT_IDENTITY", "HOLDOUT_IDENTITY_FILE", "HOLDOUT_STORE_ID", "PYTEST_ADDOPTS"):
         env.pop(name, None)
     return subprocess.run(
         ["bash", "-c", script.group(1)], cwd=cwd, env=env, capture_output=True, text=True
