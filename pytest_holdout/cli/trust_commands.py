@@ -174,22 +174,25 @@ def status_command(args: argparse.Namespace) -> int:
         except HoldoutError as exc:
             print(f"RECIPIENTS: {exc}")
         listed = {file_id: entry.sha256 for file_id, entry in signed.entries.items()}
-    counts = dict.fromkeys(("approved", "pending", "missing", "modified"), 0)
-    for file_id in sorted(set(listed) | set(store.ids())):
+    present = store.ids()
+    states: dict[str, list[str]] = {"approved": [], "pending": [], "missing": [], "modified": []}
+    for file_id in sorted(set(listed) | set(present)):
         if file_id not in listed:
             state = "pending"
-        elif file_id not in store.ids():
+        elif file_id not in present:
             state = "missing"
         elif manifest.sha256_of(store.read_bytes(file_id)) != listed[file_id]:
             state = "modified"
         else:
             state = "approved"
-        counts[state] += 1
-        print(f"{state:<9} {file_id}")
+        states[state].append(file_id)
+    for state, file_ids in states.items():
+        for file_id in file_ids:
+            print(f"{state:<9} {file_id}")
     if signed is not None:
         for name in harness.differences(signed.harness, store.root.parent):
             print(f"harness   {name} changed since MANIFEST was signed")
-    print(", ".join(f"{n} {state}" for state, n in counts.items()), file=sys.stderr)
+    print(", ".join(f"{len(ids)} {state}" for state, ids in states.items()), file=sys.stderr)
     return 0
 
 
