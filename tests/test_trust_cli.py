@@ -24,6 +24,14 @@ def attacker() -> keys.Identity:
     return keys.generate()
 
 
+@pytest.fixture
+def writer(project: Path, store: Store, feature: bytes, no_key_env: None) -> Store:  # noqa: F811
+    """A scenario writer's checkout: no key, a draft login.feature, a store of one file."""
+    (project / "login.feature").write_bytes(feature)
+    store.add(feature)
+    return store
+
+
 def append_recipient(store: Store, identity: keys.Identity) -> None:
     with store.recipients_path.open("a") as recipients:
         recipients.write(f"{identity.recipient}\n")
@@ -247,16 +255,12 @@ def test_trust_records_keys_in_the_users_config(
 
 
 def test_add_refuses_a_recipients_no_trusted_signature_vouches_for(
-    project: Path,  # noqa: F811 (the fixture)
-    store: Store,
-    feature: bytes,
-    no_key_env: None,
+    writer: Store,
     identity: keys.Identity,
     attacker: keys.Identity,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    (project / "login.feature").write_bytes(feature)
-    store.add(feature)
+    store = writer
     signed(store, identity)
     code, _, err = run(capsys, "add", "login.feature")  # nothing trusted yet: one warning
     assert code == 0
@@ -284,16 +288,12 @@ def test_add_refuses_a_recipients_no_trusted_signature_vouches_for(
 
 
 def test_add_refuses_a_manifest_signed_by_a_key_not_trusted(
-    project: Path,  # noqa: F811 (the fixture)
-    store: Store,
-    feature: bytes,
-    no_key_env: None,
+    writer: Store,
     identity: keys.Identity,
     attacker: keys.Identity,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    (project / "login.feature").write_bytes(feature)
-    store.add(feature)
+    store = writer
     append_recipient(store, attacker)
     store.rekey([identity])
     signed(store, attacker)  # the agent signs its own RECIPIENTS, with its own key

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import importlib
 import os
 import shlex
@@ -31,12 +32,16 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from pytest_holdout.cli.approval import confirm_recipients, vouch_for_writer
 from pytest_holdout.errors import HoldoutError, UsageError
 from pytest_holdout.store import keys
 from pytest_holdout.store.files import RECIPIENTS, STORE_DIR, Store, find_store, recipient_stanzas
 from pytest_holdout.store.fsutil import atomic_create
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 EXTENSIONS = [
     "pytest_holdout.cli.trust_commands",
@@ -108,11 +113,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_store_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    def command(name: str, func: object, help: str, description: str) -> argparse.ArgumentParser:
-        sub = subparsers.add_parser(name, help=help, description=f"{help}. {description}")
-        sub.set_defaults(func=func)
-        return sub
+def add_subcommand(
+    subparsers: Subparsers, name: str, func: object, help: str, description: str
+) -> argparse.ArgumentParser:
+    """A subcommand whose --help says ``help`` then ``description``, run by ``func``."""
+    sub = subparsers.add_parser(name, help=help, description=f"{help}. {description}")
+    sub.set_defaults(func=func)
+    return sub
+
+
+def _add_store_commands(subparsers: Subparsers) -> None:
+    command = functools.partial(add_subcommand, subparsers)
 
     init = command(
         "init",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -11,11 +12,15 @@ import sys
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pytest_holdout.cli.main import store_of
+from pytest_holdout.cli.main import add_subcommand, store_of
 from pytest_holdout.errors import HoldoutError, UsageError
 from pytest_holdout.store import harness, keys, manifest, signing, trusted
 from pytest_holdout.store.files import Store
+
+if TYPE_CHECKING:
+    from pytest_holdout.cli.main import Subparsers
 
 _NO_STORE_ID = (
     "MANIFEST needs the store's identity, the name the gated job knows this repository by: "
@@ -24,11 +29,8 @@ _NO_STORE_ID = (
 )
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    def command(name: str, func: object, help: str, description: str) -> argparse.ArgumentParser:
-        sub = subparsers.add_parser(name, help=help, description=f"{help}. {description}")
-        sub.set_defaults(func=func)
-        return sub
+def register(subparsers: Subparsers) -> None:
+    command = functools.partial(add_subcommand, subparsers)
 
     sign = command(
         "manifest",
