@@ -32,7 +32,7 @@ def vouch_for_writer(store: Store) -> None:
     """For ``holdout add``, which needs no key: refuse a RECIPIENTS that no trusted signature
     vouches for. Where nothing is trusted yet (no trusted key, no key held), warn instead."""
     trusted_keys = trusted.trusted_keys()
-    identities = keys.load_identities() if keys.has_identity() else []
+    identities = held_identities()
     # A keyholder who has not signed a first MANIFEST yet is setting the store up; a writer who
     # trusts a key has asked for the check, and a MANIFEST gone missing fails it.
     if not trusted_keys and (not identities or manifest.read(store) is None):
@@ -46,6 +46,15 @@ def vouch_for_writer(store: Store) -> None:
     problem = _unapproved(store, identities, trusted_keys)
     if problem:
         raise HoldoutError(problem)
+
+
+def held_identities() -> list[Identity]:
+    """The identities configured, for commands that need none: a key that does not load only
+    means that no key of this process vouches for anything."""
+    try:
+        return keys.load_identities() if keys.has_identity() else []
+    except HoldoutError:
+        return []
 
 
 def confirm_recipients(

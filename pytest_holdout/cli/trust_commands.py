@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pytest_holdout.cli.approval import held_identities
 from pytest_holdout.cli.main import add_subcommand, store_of
 from pytest_holdout.errors import HoldoutError, UsageError
 from pytest_holdout.store import harness, keys, manifest, signing, trusted
@@ -287,7 +288,7 @@ def _store_id(args: argparse.Namespace, verified: manifest.Manifest | None) -> s
 
 def _signature_status(store: Store, signed: manifest.Manifest) -> str:
     trusted_keys = trusted.trusted_keys()
-    identities = keys.load_identities() if keys.has_identity() else []
+    identities = held_identities()
     if not trusted_keys and not identities:
         return (
             "not checked: you trust no signing key yet (a keyholder's `holdout signer` prints "

@@ -18,7 +18,7 @@ import importlib.util
 import site
 import sys
 import sysconfig
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -107,13 +107,13 @@ def differences(
 
 @cache
 def _installed_dirs() -> tuple[Path, ...]:
-    """Folders of installed code: a virtualenv inside the project is not the project."""
-    found: Iterable[str] = [
-        *(sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")),
-        *site.getsitepackages(),
-        sys.prefix,
-        sys.base_prefix,
-    ]
+    """Folders of installed code: the standard library, site-packages, and a virtualenv (which
+    may well be inside the project, and is not the project)."""
+    paths = sysconfig.get_paths()
+    found = [paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")]
+    found += [*site.getsitepackages(), site.getusersitepackages()]
+    if sys.prefix != sys.base_prefix:
+        found.append(sys.prefix)
     return tuple({Path(folder).resolve() for folder in found})
 
 

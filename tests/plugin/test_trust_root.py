@@ -287,3 +287,14 @@ def manifest_line(project: HoldoutProject, name: str) -> str:
     """The MANIFEST line pinning harness file ``name``."""
     lines = (project.store / "MANIFEST").read_text().splitlines()
     return next(line for line in lines if line.startswith("harness ") and line.endswith(f" {name}"))
+
+
+def test_signing_lists_the_harness_whatever_the_projects_options(project: HoldoutProject) -> None:
+    """`holdout manifest` collects the project without the key: options in the project's
+    configuration that make a run gated do not make that listing one."""
+    project.steps(STEPS)
+    project.add(TWO_PASSING)
+    project.pytester.makepyprojecttoml(
+        '[tool.pytest.ini_options]\naddopts = "--holdout-min-satisfaction 0.5"\n'
+    )
+    assert "harness added   conftest.py" in project.sign()
