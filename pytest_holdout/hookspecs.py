@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pytest_holdout.judging.judges import JudgeRequest, Verdict
     from pytest_holdout.outcomes.records import TrialOutcome
 
@@ -41,3 +43,11 @@ def pytest_holdout_judge(request: JudgeRequest, config: pytest.Config) -> Verdic
     to the sealed report), or None to let the next implementation (finally the built-in model
     judge) decide. Runs in the process that runs the trial.
     """
+
+
+@hookspec
+def pytest_holdout_pinned_files(config: pytest.Config) -> list[Path]:
+    """Return files that decide how scenarios are judged and that pytest-holdout cannot find by
+    itself, such as a twin's seed data. MANIFEST pins their hashes along with the step and
+    fixture files, and a gated run whose files differ is refused. A file inside an installed
+    package is named ``package:path`` in MANIFEST (``holdout_twins:slack/seed.yaml``)."""

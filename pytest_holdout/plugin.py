@@ -39,7 +39,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--holdout-required",
         action="store_true",
-        help="for the gated job: a missing key or an unverifiable manifest is an error",
+        help="for the gated job: only what the signed MANIFEST lists counts, and a missing key, "
+        "a MANIFEST that does not verify or a changed harness is an error",
     )
     group.addoption(
         "--holdout-dir",
@@ -57,7 +58,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--holdout-sealed-report",
         default=None,
         metavar="PATH",
-        help="write every detail to PATH, age-encrypted to scenarios_encrypted/RECIPIENTS",
+        help="write every detail to PATH, age-encrypted to scenarios_encrypted/RECIPIENTS as "
+        "MANIFEST signed it (implies --holdout-required)",
     )
     group.addoption(
         "--holdout-trials",
@@ -87,7 +89,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="P",
         help="the gate: fail the session when satisfaction is below P (0..1); with a gate, the "
-        "gate alone decides what holdout items do to the exit status",
+        "gate alone decides what holdout items do to the exit status (implies "
+        "--holdout-required)",
     )
     group.addoption(
         "--holdout-gate",
@@ -175,6 +178,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="how holdout_sut runs the app under test: bwrap (a bubblewrap sandbox, or an "
         "error), none (unsandboxed: the app can read the key), auto (default: bwrap where it "
         "works; elsewhere an error with --holdout-required, else a warning)",
+    )
+    group.addoption(
+        "--holdout-list-harness",
+        default=None,
+        metavar="PATH",
+        help="write the harness files this run uses (JSON: name -> path) to PATH after "
+        "collection; `holdout manifest` signs their hashes",
     )
     parser.addini("holdout_judge_model", "the judge's model", default="claude-sonnet-4-6")
     parser.addini("holdout_judge_votes", "judge votes per judged step", default="1")

@@ -50,6 +50,18 @@ _FEATURE = textwrap.dedent(
 ).encode()
 
 
+@pytest.fixture(autouse=True)
+def trust_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Every test sees the same trust settings, whatever machine or CI runs it: the store is
+    acme/shop, no minimum version, and the user's config (trusted signing keys) is empty."""
+    for name in ("GITHUB_REPOSITORY", "CI_PROJECT_PATH", "HOLDOUT_MIN_VERSION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOLDOUT_STORE_ID", "acme/shop")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+
+
 @pytest.fixture
 def feature() -> bytes:
     """A valid Gherkin scenario file holding three runnable scenarios (see feature_scenarios)."""

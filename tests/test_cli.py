@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from pytest_holdout.cli import main as cli
+from pytest_holdout.scenarios.parsing import count_scenarios
 from pytest_holdout.store import keys, manifest
 from pytest_holdout.store.files import Store, encrypt
 
@@ -27,6 +28,11 @@ def project(store_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return store_dir.parent
 
 
+def signed(store: Store, identity: keys.Identity) -> None:
+    """A MANIFEST that vouches for the store as it is (the harness left out)."""
+    manifest.sign(store, [identity], count_scenarios, store_id="acme/shop")
+
+
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = cli.main(list(argv))
     out, err = capsys.readouterr()
@@ -36,7 +42,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def test_help_documents_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--help")
     assert code == 0
-    for command in ("init", "keygen", "add", "list", "show", "edit", "rekey", "check", "manifest"):
+    commands = ("init", "keygen", "add", "list", "show", "edit", "rekey", "check", "manifest")
+    for command in (*commands, "status", "signer", "trust"):
         assert f"    {command} " in out
         assert run(capsys, command, "--help")[0] == 0
 
@@ -141,8 +148,13 @@ def test_add_from_stdin(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=io.BytesIO(feature)))
-    file_id = run(capsys, "add", "-")[1].strip()
-    assert Store(project / "scenarios_encrypted").ids() == [file_id]
+    code, out, err = run(capsys, "add", "-")
+    assert code == 0
+    assert Store(project / "scenarios_encrypted").ids() == [out.strip()]
+    assert err == (  # a keyholder setting a store up: nothing signed to check RECIPIENTS against
+        f"holdout: warning: {project / 'scenarios_encrypted' / 'RECIPIENTS'} is not checked: "
+        "there is no MANIFEST yet\n"
+    )
 
 
 def test_add_delete_source(
@@ -272,6 +284,7 @@ def test_edit_reencrypts_and_leaves_no_plaintext(
 ) -> None:
     store = Store(project / "scenarios_encrypted")
     file_id = store.add(feature)
+    signed(store, identity)
     code, _, err = run(capsys, "edit", file_id)
     assert (code, err) == (0, f"{file_id}: saved\n")
     assert store.read(file_id, [identity]).endswith(b"Given a thing\n")
@@ -287,12 +300,14 @@ def test_edit_when_the_editor_fails(
     project: Path,
     feature: bytes,
     holdout_env: dict[str, str],
+    identity: keys.Identity,
     editor: Path,
     monkeypatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     store = Store(project / "scenarios_encrypted")
     file_id = store.add(feature)
+    signed(store, identity)
     before = store.path(file_id).read_bytes()
     monkeypatch.setenv("EDITOR_EXIT", "3")
     code, _, err = run(capsys, "edit", file_id)
@@ -305,11 +320,13 @@ def test_edit_interrupted_removes_the_plaintext(
     project: Path,
     feature: bytes,
     holdout_env: dict[str, str],
+    identity: keys.Identity,
     monkeypatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     store = Store(project / "scenarios_encrypted")
     file_id = store.add(feature)
+    signed(store, identity)
     before = store.path(file_id).read_bytes()
     seen: list[Path] = []
 
@@ -328,11 +345,13 @@ def test_edit_terminated_removes_the_plaintext(
     project: Path,
     feature: bytes,
     holdout_env: dict[str, str],
+    identity: keys.Identity,
     tmp_path: Path,
 ) -> None:
     """SIGTERM (a closed terminal, a CI timeout) while the editor runs: no plaintext is left."""
     store = Store(project / "scenarios_encrypted")
     file_id = store.add(feature)
+    signed(store, identity)
     log = tmp_path / "path.txt"
     script = tmp_path / "kill_parent.py"
     script.write_text(
@@ -360,11 +379,13 @@ def test_edit_unchanged(
     project: Path,
     feature: bytes,
     holdout_env: dict[str, str],
+    identity: keys.Identity,
     monkeypatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     store = Store(project / "scenarios_encrypted")
     file_id = store.add(feature)
+    signed(store, identity)
     before = store.path(file_id).read_bytes()
     monkeypatch.setenv("EDITOR", "true")
     monkeypatch.delenv("VISUAL", raising=False)
@@ -384,9 +405,16 @@ def test_rekey(
 ) -> None:
     store = Store(project / "scenarios_encrypted")
     ids = [store.add(feature) for _ in range(2)]
+    signed(store, identity)
     newcomer = keys.generate()
     store.recipients_path.write_text(f"{identity.recipient}\n{newcomer.recipient}\n")
-    code, out, _ = run(capsys, "rekey")
+    code, _, err = run(capsys, "rekey")  # not a terminal: nobody to ask
+    assert (code, err.splitlines()[-1]) == (
+        1,
+        "holdout: nothing written: check RECIPIENTS, then run again with --yes",
+    )
+    assert f"changed since MANIFEST was signed (added {newcomer.recipient})" in err
+    code, out, _ = run(capsys, "rekey", "--yes")
     assert (code, out) == (0, "re-encrypted 2 file(s) to 2 recipient(s)\n")
     assert all(store.read(i, [newcomer]) == feature for i in ids)
 

@@ -18,7 +18,7 @@ def run_shell_example(page: str, pattern: str, cwd: Path) -> subprocess.Complete
     assert script, f"docs/{page} has the example"
     # The commands of the environment this suite runs in (holdout, pytest) come first on PATH.
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    for name in ("HOLDOUT_IDENTITY", "HOLDOUT_IDENTITY_FILE", "PYTEST_ADDOPTS"):
+    for name in ("HOLDOUT_IDENTITY", "HOLDOUT_IDENTITY_FILE", "HOLDOUT_STORE_ID", "PYTEST_ADDOPTS"):
         env.pop(name, None)
     return subprocess.run(
         ["bash", "-c", script.group(1)], cwd=cwd, env=env, capture_output=True, text=True
@@ -93,3 +93,26 @@ def test_the_guard_example_refuses_as_shown(tmp_path: Path) -> None:
     assert shown, "docs/cli.md shows what the guard prints"
     assert done.returncode == 1
     assert done.stderr == shown.group(1)
+
+
+def test_the_first_store_runs_as_written(tmp_path: Path) -> None:
+    done = run_shell_example("store.md", "holdout keygen -o keys/ada.txt.*?", tmp_path)
+    lines = done.stdout.splitlines()
+    assert "    Given a customer who paid 10 EUR" in lines, done.stderr  # holdout show
+    assert any(re.match(r"signed .*/MANIFEST: version 1, 1 file\(s\)", line) for line in lines)
+    assert "1 file(s), 1 scenario(s), 0 problem(s)" in done.stderr  # check, with the CI key
+    assert re.fullmatch(r"ed25519:[0-9a-f]{64}", lines[-1])  # holdout signer
+
+
+def test_the_status_example_prints_what_the_page_shows(tmp_path: Path) -> None:
+    done = run_shell_example(
+        "cli.md", r'holdout init -r "\$\(holdout keygen -o key\.txt\)"\nprintf.*?', tmp_path
+    )
+    shown = re.search(r"prints\n\n```\n(MANIFEST.*?)```", (DOCS / "cli.md").read_text(), re.S)
+    assert shown, "docs/cli.md shows what status prints"
+    # status's last five lines on stdout, then its counts on stderr; "..." stands for keys, ids.
+    printed = done.stdout.splitlines()[-5:] + done.stderr.splitlines()[-1:]
+    patterns = [re.escape(line).replace(r"\.\.\.", ".+") for line in shown.group(1).splitlines()]
+    assert len(printed) == len(patterns), done.stdout + done.stderr
+    for pattern, line in zip(patterns, printed, strict=True):
+        assert re.fullmatch(pattern, line), (pattern, line)

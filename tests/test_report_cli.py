@@ -192,8 +192,11 @@ def test_merge_sealed_gives_one_sealed_report_over_every_shard(
     tmp_path: Path,
 ) -> None:
     from pytest_holdout.reports.sealed import read_sealed
-    from pytest_holdout.store import keys
+    from pytest_holdout.scenarios.parsing import count_scenarios
+    from pytest_holdout.store import keys, manifest
 
+    # Sealed to RECIPIENTS as the keyholder signed it.
+    manifest.sign(store, keys.load_identities(), count_scenarios, store_id="acme/shop")
     out_path = tmp_path / "all.age"
     code, out, err = run(
         capsys,

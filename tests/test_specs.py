@@ -103,7 +103,7 @@ def test_coverage_counts_approved_scenarios_per_clause(
         b"  @spec:AB-1\n  Scenario: a\n    Given x\n"
         b"  @spec:AB-1 @spec:AB-9\n  Scenario: b\n    Given y\n"
     )
-    manifest.sign(store, [identity], count_scenarios)
+    manifest.sign(store, [identity], count_scenarios, store_id="acme/shop")
     code = holdout(["--store", str(store.root), "coverage", "--specs", str(specs)])
     out = capsys.readouterr().out
     assert code == 1  # AB-2 is uncovered and AB-9 names no clause

@@ -18,11 +18,12 @@ faults for the test. Without them the seed is 0 and chaos is off.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from holdout_twins import twin_class
+from holdout_twins import TWINS, twin_class
 from holdout_twins.core import LocalCA, Twin
 
 
@@ -128,3 +129,10 @@ def twin(request: pytest.FixtureRequest, twin_pool: TwinPool) -> Iterator[TwinFa
 def twins(twin: TwinFactory) -> TwinSet:
     """All twins by name: ``twins.slack``, ``twins["jira"]``; each reset on first use in a test."""
     return TwinSet(twin)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_holdout_pinned_files(config: pytest.Config) -> list[Path]:
+    """The twins' seed data: the world every scenario starts in, pinned by the signed MANIFEST."""
+    classes = [twin_class(name) for name in TWINS]
+    return [cls.seed_path for cls in classes if cls.seed_path is not None]

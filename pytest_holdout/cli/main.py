@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import importlib
 import os
 import shlex
@@ -31,13 +32,19 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
+from pytest_holdout.cli.approval import confirm_recipients, vouch_for_writer
 from pytest_holdout.errors import HoldoutError, UsageError
 from pytest_holdout.store import keys
 from pytest_holdout.store.files import RECIPIENTS, STORE_DIR, Store, find_store, recipient_stanzas
 from pytest_holdout.store.fsutil import atomic_create
 
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
 EXTENSIONS = [
+    "pytest_holdout.cli.trust_commands",
     "pytest_holdout.cli.report_commands",
     "pytest_holdout.cli.spec_commands",
     "pytest_holdout.cli.guard",
@@ -49,6 +56,12 @@ _RECIPIENTS_HEADER = """\
 # The keyholders' public keys, one a line: age1..., ssh-ed25519 ... or ssh-rsa ...
 # (the format of age -R). After a change run `holdout rekey`, then `holdout manifest`.
 """
+
+
+_YES_HELP = (
+    "encrypt to RECIPIENTS even where the signed MANIFEST does not vouch for it (it lists the "
+    "change first; without --yes a terminal asks, anything else refuses)"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,11 +114,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_store_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    def command(name: str, func: object, help: str, description: str) -> argparse.ArgumentParser:
-        sub = subparsers.add_parser(name, help=help, description=f"{help}. {description}")
-        sub.set_defaults(func=func)
-        return sub
+def add_subcommand(
+    subparsers: Subparsers, name: str, func: object, help: str, description: str
+) -> argparse.ArgumentParser:
+    """A subcommand whose --help says ``help`` then ``description``, run by ``func``."""
+    sub = subparsers.add_parser(name, help=help, description=f"{help}. {description}")
+    sub.set_defaults(func=func)
+    return sub
+
+
+def _add_store_commands(subparsers: Subparsers) -> None:
+    command = functools.partial(add_subcommand, subparsers)
 
     init = command(
         "init",
@@ -175,26 +194,15 @@ def _add_store_commands(subparsers: argparse._SubParsersAction[argparse.Argument
         "happens.",
     )
     edit.add_argument("id", metavar="ID")
+    edit.add_argument("--yes", action="store_true", help=_YES_HELP)
 
-    command(
+    rekey = command(
         "rekey",
         rekey_command,
         "re-encrypt every file to the current RECIPIENTS (keyholder)",
         "Run it after a keyholder joined or left. Every file changes, or none does.",
     )
-    command(
-        "check",
-        check_command,
-        "check every file decrypts and parses, and the store matches MANIFEST (keyholder)",
-        "Prints one line per problem, by id; exit 1 if there is any.",
-    )
-    command(
-        "manifest",
-        manifest_command,
-        "sign MANIFEST, the list of files that count (keyholder)",
-        "Every identity held signs it; a keyholder's line is kept when another signs the same "
-        "content. Lists the files added, removed or changed since the previous signed MANIFEST.",
-    )
+    rekey.add_argument("--yes", action="store_true", help=_YES_HELP)
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -249,6 +257,7 @@ def add_command(args: argparse.Namespace) -> int:
         name, plaintext = args.source, Path(args.source).read_bytes()
     parse_feature(plaintext, name)  # refuse a file that could never run: its author can't fix it
     store = store_of(args)
+    vouch_for_writer(store)
     file_id = store.add(plaintext)
     if args.delete_source:
         expected = len(store.recipients())
@@ -284,8 +293,10 @@ def edit_command(args: argparse.Namespace) -> int:
     from pytest_holdout.scenarios.parsing import parse_feature
 
     store = store_of(args)
-    plaintext = store.read(args.id, keys.load_identities())
-    store.recipients()  # a broken RECIPIENTS must stop us before the editing, not after
+    identities = keys.load_identities()
+    plaintext = store.read(args.id, identities)
+    # Before the editing, not after: a RECIPIENTS that is broken, or not the one signed.
+    confirm_recipients(store, identities, args.yes)
     with _private_folder() as folder:
         path = folder / f"{args.id}.{_suffix(plaintext)}"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -311,67 +322,12 @@ def rekey_command(args: argparse.Namespace) -> int:
     from pytest_holdout.store.manifest import manifest_path
 
     store = store_of(args)
-    ids = store.rekey(keys.load_identities())
+    identities = keys.load_identities()
+    confirm_recipients(store, identities, args.yes)
+    ids = store.rekey(identities)
     print(f"re-encrypted {len(ids)} file(s) to {len(store.recipients())} recipient(s)")
     if manifest_path(store).exists():
         print("MANIFEST no longer matches the files: run `holdout manifest`", file=sys.stderr)
-    return 0
-
-
-def check_command(args: argparse.Namespace) -> int:
-    from pytest_holdout.scenarios.parsing import parse_feature
-    from pytest_holdout.store import manifest
-
-    store = store_of(args)
-    identities = keys.load_identities()
-    problems: list[str] = []
-    scenarios = 0
-    for file_id in store.ids():
-        try:
-            scenarios += len(parse_feature(store.read(file_id, identities), file_id).scenarios)
-        except HoldoutError as exc:
-            problems.append(str(exc))
-    try:
-        signed = manifest.verify(store, identities)
-    except HoldoutError as exc:
-        problems.append(str(exc))
-    else:
-        missing, modified, unlisted = manifest.compare(store, signed)
-        problems += [f"{file_id}: missing (listed in MANIFEST)" for file_id in missing]
-        problems += [f"{file_id}: modified since MANIFEST was signed" for file_id in modified]
-        problems += [f"{file_id}: not in MANIFEST (does not count)" for file_id in unlisted]
-    for problem in problems:
-        print(problem)
-    summary = f"{len(store.ids())} file(s), {scenarios} scenario(s), {len(problems)} problem(s)"
-    print(summary, file=sys.stderr)
-    return 1 if problems else 0
-
-
-def manifest_command(args: argparse.Namespace) -> int:
-    from pytest_holdout.scenarios.parsing import count_scenarios
-    from pytest_holdout.store import manifest
-
-    store = store_of(args)
-    identities = keys.load_identities()
-    try:
-        previous = manifest.verify(store, identities)
-    except HoldoutError:
-        previous = None
-    manifest.sign(store, identities, count_scenarios)
-    signed = manifest.verify(store, identities)
-    print(
-        f"signed {manifest.manifest_path(store)}: {len(signed.entries)} file(s), "
-        f"{signed.items} scenario(s), {len(signed.signers)} signature(s)"
-    )
-    if previous is not None:  # what the keyholder just approved, to review before committing
-        old, new = previous.entries, signed.entries
-        for file_id in sorted(old.keys() | new.keys()):
-            if file_id not in old:
-                print(f"added   {file_id}")
-            elif file_id not in new:
-                print(f"removed {file_id}")
-            elif old[file_id].sha256 != new[file_id].sha256:
-                print(f"changed {file_id}")
     return 0
 
 

@@ -53,6 +53,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the inputs are sealed reports (--holdout-sealed-report): needs the keyholder's key "
         "and -o; the result is sealed to the store's RECIPIENTS",
     )
+    merge.add_argument(
+        "--yes",
+        action="store_true",
+        help="with --sealed: seal to RECIPIENTS even where the signed MANIFEST does not vouch "
+        "for it (the change is listed first; without --yes a terminal asks)",
+    )
     merge.set_defaults(func=merge_command)
 
     trend = commands.add_parser(
@@ -95,10 +101,11 @@ def _merge_sealed(args: argparse.Namespace) -> int:
 
     if args.output is None:
         raise UsageError("merge --sealed: give -o OUT (a sealed report is not for the terminal)")
-    identities = keys.load_identities()
+    from pytest_holdout.cli.approval import confirm_recipients
     from pytest_holdout.cli.main import store_of
 
-    recipients = store_of(args).recipients()
+    identities = keys.load_identities()
+    recipients = confirm_recipients(store_of(args), identities, args.yes)
     bodies = [read_sealed(path, identities) for path in args.reports]
     for body, path in zip(bodies, args.reports, strict=True):
         check_report(body.get("report"), f"{path} (its public report)")

@@ -75,9 +75,10 @@ def run(args: argparse.Namespace) -> int:
     drafts = workdir / "drafts"
     drafts.mkdir(exist_ok=True)
     scenario_files = _copy_package_dir("scenarios", drafts)
-    env = {**os.environ, "PYTHONPATH": str(workdir)}
-    env.pop("HOLDOUT_IDENTITY", None)
-    env.pop("HOLDOUT_IDENTITY_FILE", None)
+    # The demo's store is its own: not the repository a CI job may be running in.
+    env = {**os.environ, "PYTHONPATH": str(workdir), "HOLDOUT_STORE_ID": "holdout-demo"}
+    for name in ("HOLDOUT_IDENTITY", "HOLDOUT_IDENTITY_FILE", "HOLDOUT_MIN_VERSION"):
+        env.pop(name, None)
     holdout = [sys.executable, "-m", "pytest_holdout"]
     key = workdir / "keyholder" / "key.txt"  # a folder of its own, which the sandbox hides
     key.parent.mkdir(exist_ok=True)

@@ -25,11 +25,12 @@ from pytest_holdout.errors import HoldoutError
 from pytest_holdout.judging.wiring import Judging
 from pytest_holdout.outcomes.disclosure import WARNING
 from pytest_holdout.reports.finish import ReportPlan, Result, finish_session, terminal_lines
-from pytest_holdout.session import origin
+from pytest_holdout.session import harness, origin
 from pytest_holdout.session.gathering import OutcomeGathering
 from pytest_holdout.session.settings import RunSettings
-from pytest_holdout.session.trust import NO_KEY, Trust
+from pytest_holdout.session.trust import NO_KEY, Trust, gated
 from pytest_holdout.steps.registry import StepRegistry
+from pytest_holdout.store import harness as pinned_files
 from pytest_holdout.store import manifest
 from pytest_holdout.store.files import Store
 from pytest_holdout.sut import sandbox_name
@@ -74,6 +75,7 @@ class HoldoutRun:
         self.isolation = HoldoutIsolation(config, settings.disclosure)
         self.gathering = OutcomeGathering(config, self.context, self.isolation, self.recipients)
         self.result: Result | None = None
+        self.refused = ""  # why the gated run refused to run anything, once it has
 
     def _known_counts(self) -> dict[str, int] | None:
         """How many scenarios each file holds, where that is known without reading the files:
@@ -150,6 +152,40 @@ class HoldoutRun:
         if source.counts is not None:
             node.workerinput["holdout_counts"] = source.counts
 
+    @pytest.hookimpl(tryfirst=True)  # before xdist's, which sends the items to the controller
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Check the harness against MANIFEST before anything runs (or list it, for
+        ``holdout manifest``). Conftests and step modules are all loaded by now."""
+        settings, verified = self.settings, self.trust.manifest
+        if settings.harness_list is None and verified is None:
+            return
+        root = self.store.root.parent
+        used = harness.used_files(session, self.registry(), root, settings.pinned)
+        if settings.harness_list is not None:
+            harness.write_listing(settings.harness_list, used)
+        problems = pinned_files.differences(verified.harness, root, used) if verified else []
+        if problems:
+            self._refuse(
+                session,
+                f"{gated(settings.required)}: harness changed since MANIFEST was signed: "
+                + ", ".join(problems),
+            )
+
+    def _refuse(self, session: pytest.Session, message: str) -> None:
+        self.refused = message
+        if not self.gathering.is_worker:
+            raise pytest.UsageError(message)
+        # An xdist worker cannot stop the session with a usage error: it runs nothing and tells
+        # the controller through a failed collection report, which the controller turns into
+        # the same exit status (see pytest_collectreport and pytest_sessionfinish).
+        session.items.clear()
+        report = pytest.CollectReport("", "failed", message, [], holdout_refused=message)
+        session.config.hook.pytest_collectreport(report=report)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if not self.gathering.is_worker:
+            self.refused = self.refused or getattr(report, "holdout_refused", "")
+
     def pytest_collect_directory(self, path: Path, parent: pytest.Collector) -> Any:
         if path == self.store.root:
             return HoldoutStore.from_parent(parent, path=path)
@@ -197,6 +233,8 @@ class HoldoutRun:
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         disclosure = self.settings.disclosure
         lines = [f"holdout: disclosure {disclosure}, {self.settings.trials} trial(s) per scenario"]
+        if self.trust.header:
+            lines.append(self.trust.header)
         if disclosure.secret:
             lines.append(WARNING.format(level=disclosure))
         elif config.getoption("markexpr", ""):
@@ -204,7 +242,7 @@ class HoldoutRun:
         return lines
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.gathering.is_worker:
+        if self.gathering.is_worker or self.refused:
             return
         terminalreporter.section("holdout satisfaction")
         for line in terminal_lines(self.report_plan(), self.result):
@@ -219,6 +257,9 @@ class HoldoutRun:
         late = self.gathering.seal_late()
         if self.gathering.is_worker:
             self.config.workeroutput["holdout_late"] = late  # type: ignore[attr-defined]
+            return
+        if self.refused:  # nothing ran: no report, and the exit status of a usage error
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
             return
         gathered = self.gathering
         gathered.sealed_details.extend(late)

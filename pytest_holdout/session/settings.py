@@ -13,11 +13,19 @@ from pytest_holdout.judging.wiring import judge_settings
 from pytest_holdout.outcomes.disclosure import Disclosure, refuse_unsafe_options
 from pytest_holdout.project_settings import string_list
 
+# A gate or a sealed report outside a gated run would trust whatever the repository holds: the
+# scenarios left in it, and RECIPIENTS for the report. So each of these makes the run gated.
+_GATED_OPTIONS = (
+    ("holdout_required", "--holdout-required"),
+    ("holdout_min_satisfaction", "--holdout-min-satisfaction"),
+    ("holdout_sealed_report", "--holdout-sealed-report"),
+)
+
 
 @dataclass(frozen=True)
 class RunSettings:
     disclosure: Disclosure
-    required: bool
+    required: str  # the option that makes this a gated run ("--holdout-required", ...), or ""
     trials: int
     base_seed: int
     shard: tuple[int, int] | None
@@ -29,6 +37,8 @@ class RunSettings:
     sealed_path: Path | None
     step_modules: tuple[str, ...]
     judge: JudgeSettings
+    pinned: tuple[str, ...]  # globs of further harness files, relative to the project
+    harness_list: Path | None  # where to write the harness files, for `holdout manifest`
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> RunSettings:
@@ -43,7 +53,7 @@ class RunSettings:
         store_dir = Path(config.getoption("holdout_dir") or config.getini("holdout_dir"))
         return cls(
             disclosure=disclosure,
-            required=config.getoption("holdout_required"),
+            required=_gated_by(config),
             trials=trials,
             base_seed=config.getoption("holdout_seed"),
             shard=selection.parse_shard(config.getoption("holdout_shard")),
@@ -53,9 +63,20 @@ class RunSettings:
             json_path=_path(config, "holdout_json"),
             history_path=_path(config, "holdout_history"),
             sealed_path=_path(config, "holdout_sealed_report"),
-            step_modules=tuple(_steps_setting(config.rootpath)),
+            step_modules=_string_list(config.rootpath, "steps", "a list of module names"),
             judge=judge_settings(config),
+            pinned=_string_list(config.rootpath, "pinned", "a list of globs"),
+            harness_list=_path(config, "holdout_list_harness"),
         )
+
+
+def _gated_by(config: pytest.Config) -> str:
+    if config.getoption("holdout_list_harness"):
+        return ""  # `holdout manifest` listing the harness, without a key: never a gated run
+    for name, flag in _GATED_OPTIONS:
+        if config.getoption(name) not in (None, False):
+            return flag
+    return ""
 
 
 def _path(config: pytest.Config, name: str) -> Path | None:
@@ -63,9 +84,9 @@ def _path(config: pytest.Config, name: str) -> Path | None:
     return Path(value) if value else None
 
 
-def _steps_setting(rootpath: Path) -> list[str]:
-    """``[tool.holdout] steps`` in pyproject.toml: modules of step definitions to import."""
+def _string_list(rootpath: Path, name: str, what: str) -> tuple[str, ...]:
+    """``[tool.holdout] NAME`` in pyproject.toml (steps: modules to import; pinned: globs)."""
     try:
-        return string_list(rootpath, "steps", "a list of module names")
+        return tuple(string_list(rootpath, name, what))
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None

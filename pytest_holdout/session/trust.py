@@ -1,5 +1,6 @@
-"""The trust check: which key this process holds, and, in a gated run, which files the
-keyholder's signed manifest says count."""
+"""The trust check: which key this process holds, and, in a gated run, what the keyholder's
+signed manifest says counts: which files, for which store, from which version on, encrypted to
+which recipients."""
 
 from __future__ import annotations
 
@@ -16,35 +17,62 @@ from pytest_holdout.store.files import Store
 NO_KEY = "holdout scenarios need the keyholder's key: set HOLDOUT_IDENTITY or HOLDOUT_IDENTITY_FILE"
 
 
+def gated(option: str) -> str:
+    """How an error names the option that made the run gated."""
+    if option == "--holdout-required":
+        return option
+    return f"{option} (implies --holdout-required)"
+
+
 @dataclass
 class Trust:
     identities: list[Any] = field(default_factory=list)
-    manifest: manifest.Manifest | None = None
+    manifest: manifest.Manifest | None = None  # verified; in a gated run only
     unlisted: list[str] = field(default_factory=list)  # store files the manifest does not sign
+    header: str = ""  # one public line on MANIFEST, for the report header
 
     @property
     def can_decrypt(self) -> bool:
         return bool(self.identities)
 
     @classmethod
-    def check(cls, store: Store, required: bool) -> Trust:
-        """Load the key; in a gated run, verify the manifest. A usage error where either fails
-        and the run needs them."""
+    def check(cls, store: Store, required: str) -> Trust:
+        """Load the key and, where there is a MANIFEST and a key, verify it. In a gated run
+        (``required`` names the option that made it one) a usage error where either fails."""
         trust = cls()
         try:
             trust.identities = keys.load_identities(os.environ)
+            expected, minimum = manifest.expected_store_id(), manifest.min_version()
         except keys.NoIdentityError as exc:
             if required:
-                raise pytest.UsageError(f"--holdout-required: {exc}") from None
+                raise pytest.UsageError(f"{gated(required)}: {exc}") from None
+            return trust
         except HoldoutError as exc:
             raise pytest.UsageError(str(exc)) from None
-        if required:
-            try:
-                trust.manifest = manifest.verify(store, trust.identities)
-            except HoldoutError as exc:
-                raise pytest.UsageError(f"--holdout-required: {exc}") from None
-            # Only the listing is needed here: each listed file's hash is checked when it is read.
-            trust.unlisted = sorted(set(store.ids()) - set(trust.manifest.entries))
+        if not required and not manifest.manifest_path(store).exists():
+            return trust
+        try:
+            verified = manifest.verify(
+                store, trust.identities, expected_store=expected, minimum_version=minimum
+            )
+        except HoldoutError as exc:
+            if required:
+                raise pytest.UsageError(f"{gated(required)}: {exc}") from None
+            trust.header = f"holdout: MANIFEST does not verify, this run is not gated: {exc}"
+            return trust
+        checked = (
+            f"checked against {expected[1]}" if expected else "not checked: no HOLDOUT_STORE_ID"
+        )
+        trust.header = (
+            f"holdout: MANIFEST version {verified.version} of store {verified.store_id} "
+            f"({checked}), signed by {', '.join(verified.signers)}"
+        )
+        if not required:
+            trust.header += "; not a gated run: every file in the store runs"
+            return trust
+        trust.manifest = verified
+        # Only the listing is needed here: each listed file's hash is checked when it is read.
+        trust.unlisted = sorted(set(store.ids()) - set(verified.entries))
         return trust
 
     def file_ids(self, store: Store) -> list[str]:

@@ -11,6 +11,7 @@ import base64
 import os
 import re
 import secrets
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,7 +33,7 @@ STORE_DIR = "scenarios_encrypted"
 RECIPIENTS = "RECIPIENTS"
 SUFFIX = ".age"
 
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+FILE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _NO_MATCH_MESSAGE = "no identity matches (encrypted to other recipients)"
 _NO_MATCH = "No matching keys found"  # pyrage's message when no identity opens any stanza
 _BINARY_MAGIC = b"age-encryption.org/v1\n"
@@ -84,6 +85,13 @@ def recipient_stanzas(data: bytes) -> int:
     return sum(1 for line in stanzas if line.split(b" ")[1] in _RECIPIENT_STANZAS)
 
 
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except FileNotFoundError:
+        return False
+
+
 def find_store(start: Path) -> Path:
     """The ``scenarios_encrypted`` folder in ``start`` or the nearest folder above it."""
     start = start.resolve()
@@ -104,17 +112,26 @@ class Store:
         return self.root / RECIPIENTS
 
     def ids(self) -> list[str]:
-        """Every scenario file's id, sorted. Hidden files (temp files among them) are skipped."""
+        """Every scenario file's id, sorted. Hidden files (temp files among them) are skipped, and
+        so is anything that is not a regular file: a symbolic link named like a scenario file
+        could point at any age file its reader can open, outside the store."""
+        return sorted(path.name[: -len(SUFFIX)] for path in self._named() if _is_regular(path))
+
+    def irregular(self) -> list[str]:
+        """The names of entries that look like scenario files but are not regular files."""
+        return sorted(path.name for path in self._named() if not _is_regular(path))
+
+    def _named(self) -> list[Path]:
         if not self.root.is_dir():
             return []
-        return sorted(
-            path.name[: -len(SUFFIX)]
+        return [
+            path
             for path in self.root.iterdir()
-            if path.name.endswith(SUFFIX) and not path.name.startswith(".") and path.is_file()
-        )
+            if path.name.endswith(SUFFIX) and not path.name.startswith(".")
+        ]
 
     def path(self, file_id: str) -> Path:
-        if not _ID.fullmatch(file_id):
+        if not FILE_ID.fullmatch(file_id):
             raise UsageError(f"{file_id!r} is not a scenario id (see `holdout list`)")
         return self.root / f"{file_id}{SUFFIX}"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import secrets
 import textwrap
 from dataclasses import dataclass, field
@@ -45,6 +47,16 @@ class HoldoutProject:
         (self.store / f"{file_id}.age").write_bytes(data)
         self.file_ids.append(file_id)
         return file_id
+
+    def sign(self, *options: str) -> str:
+        """Sign MANIFEST as the keyholder does (`holdout manifest`, the harness included); the
+        command's output. Fails the test if signing fails."""
+        from pytest_holdout.cli.main import main
+
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            code = main(["--store", str(self.store), "manifest", *options])
+        assert code == 0, out.getvalue()
+        return out.getvalue()
 
     def steps(self, source: str) -> None:
         self.pytester.makeconftest(

@@ -73,6 +73,7 @@ def test_the_ladder_releases_its_score_and_withholds_every_outcome(mixed: Holdou
 
 def test_a_gate_still_decides_and_says_only_whether_it_passed(mixed: HoldoutProject) -> None:
     args = ("--holdout-feedback=ladder", *STATE, "--holdout-reset-feedback")
+    mixed.sign()  # a gate makes the run gated: only what MANIFEST signed counts
     result = mixed.run(*args, "--holdout-min-satisfaction", "0.9")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(

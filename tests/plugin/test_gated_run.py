@@ -11,10 +11,6 @@ from typing import Any
 
 import pytest
 
-from pytest_holdout.scenarios.parsing import count_scenarios
-from pytest_holdout.store import keys, manifest
-from pytest_holdout.store.files import Store
-
 from holdout_project import PASS_AND_FAIL_STEPS, HoldoutProject
 
 PASSING = "Feature: good\n  Scenario: good\n    Given a step that passes\n"
@@ -22,17 +18,12 @@ FAILING = "Feature: bad\n  Scenario: bad\n    Then a step that fails\n"
 GATED = ("--holdout-required", "--holdout-min-satisfaction", "0.9", "--holdout-json", "out.json")
 
 
-def sign(project: HoldoutProject) -> None:
-    identities = keys.load_identities({"HOLDOUT_IDENTITY_FILE": str(project.key_file)})
-    manifest.sign(Store(project.store), identities, count_scenarios)
-
-
 @pytest.fixture
 def gated(project: HoldoutProject) -> tuple[HoldoutProject, str, str]:
     """A signed store of two files: one scenario that passes, one that fails."""
     project.steps(PASS_AND_FAIL_STEPS)
     good, bad = project.add(PASSING), project.add(FAILING)
-    sign(project)
+    project.sign()
     return project, good, bad
 
 

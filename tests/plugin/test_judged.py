@@ -73,6 +73,7 @@ def test_the_judge_decides_and_its_reasons_are_sealed(judged: Judged) -> None:
     from pytest_holdout.reports.sealed import render
 
     project, twin = judged
+    project.sign()  # a sealed report is sealed to the RECIPIENTS MANIFEST signed
     result = project.run("-v", "--holdout-sealed-report", "sealed.age")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*step 2 (Then) failed: judge*"])

@@ -122,6 +122,7 @@ def test_with_a_gate_the_gate_alone_decides(
     mixed: HoldoutProject, minimum: str, ordinary: str, expected: pytest.ExitCode
 ) -> None:
     mixed.pytester.makepyfile(test_ordinary=ordinary)
+    mixed.sign()  # a gate makes the run gated: only what MANIFEST signed counts
     result = mixed.run("--holdout-trials", "4", "--holdout-min-satisfaction", minimum)
     assert result.ret == expected
     verb = "cleared" if minimum == "0.2" else "missed"
@@ -130,6 +131,7 @@ def test_with_a_gate_the_gate_alone_decides(
 
 def test_the_lower_bound_gate_is_stricter(mixed: HoldoutProject) -> None:
     args = ("--holdout-trials", "4", "--holdout-json", "holdout.json")
+    mixed.sign()
     mixed.run(*args)
     figures = _report(mixed)["figures"]
     # A minimum between the interval's lower bound and the point estimate.
