@@ -170,6 +170,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("holdout_trials", "trials per scenario", default="1")
 
 
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Step modules are rewritten and importable like conftest.py, which is imported next."""
+    options = early_config.known_args_namespace
+    if getattr(options, "holdout", False) or getattr(options, "holdout_required", False):
+        from pytest_holdout.session import step_modules
+
+        step_modules.prepare(early_config)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("holdout") or config.getoption("holdout_required"):
         from pytest_holdout.feedback.publishing import install

@@ -11,7 +11,7 @@ from pytest_holdout.collection import selection
 from pytest_holdout.judging.judges import JudgeSettings
 from pytest_holdout.judging.wiring import judge_settings
 from pytest_holdout.outcomes.disclosure import Disclosure, refuse_unsafe_options
-from pytest_holdout.project_settings import string_list
+from pytest_holdout.session.step_modules import module_names
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class RunSettings:
             json_path=_path(config, "holdout_json"),
             history_path=_path(config, "holdout_history"),
             sealed_path=_path(config, "holdout_sealed_report"),
-            step_modules=tuple(_steps_setting(config.rootpath)),
+            step_modules=tuple(module_names(config.rootpath)),
             judge=judge_settings(config),
         )
 
@@ -61,11 +61,3 @@ class RunSettings:
 def _path(config: pytest.Config, name: str) -> Path | None:
     value = config.getoption(name)
     return Path(value) if value else None
-
-
-def _steps_setting(rootpath: Path) -> list[str]:
-    """``[tool.holdout] steps`` in pyproject.toml: modules of step definitions to import."""
-    try:
-        return string_list(rootpath, "steps", "a list of module names")
-    except ValueError as exc:
-        raise pytest.UsageError(str(exc)) from None
