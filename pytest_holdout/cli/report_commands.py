@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_holdout.errors import HoldoutError, UsageError
+from pytest_holdout.reports.file_kinds import expect_sealed
 from pytest_holdout.reports.history import read_history, sparkline, trend_png, trend_svg
 from pytest_holdout.reports.json_report import (
     check_report,
@@ -95,6 +96,8 @@ def _merge_sealed(args: argparse.Namespace) -> int:
 
     if args.output is None:
         raise UsageError("merge --sealed: give -o OUT (a sealed report is not for the terminal)")
+    for path in args.reports:
+        expect_sealed(path)
     identities = keys.load_identities()
     from pytest_holdout.cli.main import store_of
 
@@ -142,6 +145,7 @@ def open_command(args: argparse.Namespace) -> int:
     from pytest_holdout.reports.sealed import render
     from pytest_holdout.store import keys
 
+    expect_sealed(args.sealed)
     sys.stdout.write(render(args.sealed, keys.load_identities()))
     return 0
 

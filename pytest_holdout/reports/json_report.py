@@ -20,6 +20,7 @@ from typing import Any
 from pytest_holdout.errors import HoldoutError, UsageError
 from pytest_holdout.outcomes.records import TrialOutcome
 from pytest_holdout.reports.coverage import check_coverage
+from pytest_holdout.reports.file_kinds import wrong_kind
 from pytest_holdout.reports.intervals import Interval
 from pytest_holdout.reports.scoring import (
     VERDICTS,
@@ -134,7 +135,7 @@ def read_report(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise HoldoutError(f"{path}: cannot read ({exc.strerror})") from None
     except ValueError:
-        raise HoldoutError(f"{path}: not JSON") from None
+        raise HoldoutError(wrong_kind(Path(path), "json")) from None
     check_report(report, str(path))
     return report
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from pytest_holdout.errors import HoldoutError
 from pytest_holdout.outcomes.records import TrialDetail
+from pytest_holdout.reports.file_kinds import expect_sealed
 from pytest_holdout.store.files import decrypt, encrypt
 from pytest_holdout.store.fsutil import atomic_write
 
@@ -41,6 +42,7 @@ def read_sealed(path: Path, identities: Sequence[Any]) -> dict[str, Any]:
         data = path.read_bytes()
     except OSError as exc:
         raise HoldoutError(f"{path}: cannot read ({exc.strerror})") from None
+    expect_sealed(path, data)
     body = json.loads(decrypt(data, identities, str(path)))
     if body.get("format") != FORMAT:
         raise HoldoutError(f"{path}: not a pytest-holdout sealed report")
