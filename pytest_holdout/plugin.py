@@ -82,7 +82,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="P",
         help="the gate: fail the session when satisfaction is below P (0..1); with a gate, the "
-        "gate alone decides what holdout items do to the exit status",
+        "gate alone decides what holdout items do to the exit status (with --holdout-shard, "
+        "`holdout report merge` decides)",
     )
     group.addoption(
         "--holdout-gate",
@@ -107,7 +108,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--holdout-shard",
         default=None,
         metavar="I/N",
-        help="run only shard I of N (1-based) of the scenarios, split deterministically by id",
+        help="run only shard I of N (1-based) of the scenarios, split deterministically by id; "
+        "a shard records its gate without enforcing it (`holdout report merge` of every "
+        "shard's --holdout-json enforces it on the merged score)",
     )
     group.addoption(
         "--holdout-judge-model",

@@ -34,9 +34,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     merge = commands.add_parser(
         "merge",
-        help="merge reports of disjoint shards into the report of one run",
+        help="merge reports of disjoint shards into the report of one run, and enforce its gate",
         description="Gives exactly the figures of one run over all the shards' scenarios. "
-        "The gate is evaluated again on the merged score.",
+        "The gate the shards recorded (--holdout-min-satisfaction, not enforced by a shard) is "
+        "evaluated on the merged score and enforced here: exit 1 when it fails.",
     )
     merge.add_argument(
         "reports", nargs="+", type=Path, metavar="REPORT", help="a --holdout-json report"
@@ -84,10 +85,12 @@ def merge_command(args: argparse.Namespace) -> int:
     merged = merge_reports(reports, [str(path) for path in args.reports], _manifest_sha256(args))
     if args.output is None:
         sys.stdout.write(dumps(merged))
-        return 0
+        if not merged["gate"]["passed"]:  # the figures are not printed: say why it exits 1
+            print(f"holdout: {merged['gate']['sentence']}", file=sys.stderr)
+        return _gate_status(merged)
     atomic_write(args.output, dumps(merged).encode())
     _print_figures(merged)
-    return 0
+    return _gate_status(merged)
 
 
 def _merge_sealed(args: argparse.Namespace) -> int:
@@ -115,7 +118,7 @@ def _merge_sealed(args: argparse.Namespace) -> int:
     run = seal_run({"report": merged, "details": details}, recipients)
     write_sealed(args.output, run, recipients)
     _print_figures(merged)
-    return 0
+    return _gate_status(merged)
 
 
 def _manifest_sha256(args: argparse.Namespace) -> str | None:
@@ -150,6 +153,12 @@ def open_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_figures(report: dict[str, Any]) -> None:
-    score = score_of(report)
-    print("\n".join(terminal_lines(score, evaluate_gate(score, *gate_setting(report)))))
+def _print_figures(merged: dict[str, Any]) -> None:
+    score = score_of(merged)
+    gate = evaluate_gate(score, *gate_setting(merged), "merge")
+    print("\n".join(terminal_lines(score, gate)))
+
+
+def _gate_status(merged: dict[str, Any]) -> int:
+    """The merge enforces the gate the shards recorded: 1 when it fails on the merged score."""
+    return 0 if merged["gate"]["passed"] else 1

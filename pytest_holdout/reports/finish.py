@@ -80,7 +80,9 @@ def compute(plan: ReportPlan, outcomes: Sequence[TrialOutcome]) -> Result:
         not_run = count_not_run(outcomes)
     by_scenario = scoring.count_by_scenario(outcomes)
     score = scoring.score_counts(by_scenario.values(), not_run)
-    gate = scoring.evaluate_gate(score, plan.min_satisfaction, plan.gate_mode)
+    # A shard records its gate for `holdout report merge`: its own sample is partial.
+    scope: scoring.GateScope = "shard" if plan.shard else "run"
+    gate = scoring.evaluate_gate(score, plan.min_satisfaction, plan.gate_mode, scope)
     meta: dict[str, Any] = {
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "python": platform.python_version(),
@@ -149,14 +151,16 @@ def finish_session(
 def _apply_gate(
     session: pytest.Session, result: Result, ordinary_failures: int, withheld: bool
 ) -> None:
-    """With a gate, holdout failures are expected: the gate and the ordinary tests decide. When
+    """With a gate, holdout failures are expected: the gate and the ordinary tests decide (a
+    shard's gate is recorded, not enforced: only its ordinary tests decide). When
     a feedback mode withholds the outcomes, a failed holdout item must not show in the exit
     status either: only the gate, if any, and the ordinary tests decide. Otherwise, a trial that
     did not run in a gated run fails the session as a failed item would."""
     if session.exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return  # an interruption, an internal or usage error, keeps its own status
-    if result.gate.enabled or withheld:
-        failed = ordinary_failures > 0 or not result.gate.passed
+    gate = result.gate
+    if gate.enabled or withheld:
+        failed = ordinary_failures > 0 or (gate.enforced and not gate.passed)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED if failed else pytest.ExitCode.OK
     elif result.score.not_run:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
