@@ -14,6 +14,7 @@ import pytest
 from pytest_holdout.collection.isolation import running_holdout_item
 from pytest_holdout.collection.items import HoldoutScenario
 from pytest_holdout.outcomes.records import trial_seed
+from pytest_holdout.reports.junit import MODES as JUNIT_MODES
 from pytest_holdout.session.run import register
 
 
@@ -91,6 +92,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=("point", "lower"),
         help="compare the satisfaction itself (point, default) or its 95%% interval's lower "
         "bound (lower) with the gate",
+    )
+    group.addoption(
+        "--holdout-junit",
+        default="gate",
+        choices=JUNIT_MODES,
+        help="how holdout trials appear in --junitxml when there is a gate: gate (default: "
+        "unsatisfied trials as skipped, type holdout.unsatisfied, and a holdout.gate testcase "
+        "that fails with the gate) or failures (each unsatisfied trial a failure, as pytest "
+        "writes it, plus the gate's testcase)",
     )
     group.addoption(
         "--holdout-json",

@@ -22,6 +22,7 @@ from pytest_holdout.outcomes.records import TrialOutcome
 from pytest_holdout.reports import scoring
 from pytest_holdout.reports.history import append_history
 from pytest_holdout.reports.json_report import build_report, write_report
+from pytest_holdout.reports.junit import agree_with_gate
 from pytest_holdout.reports.sealed import write_sealed
 from pytest_holdout.reports.summary import github_summary_markdown, junit_properties
 from pytest_holdout.reports.summary import terminal_lines as figures
@@ -117,6 +118,8 @@ def finish_session(
     if xml is not None and not withheld:
         for name, value in junit_properties(result.score, result.gate):
             xml.add_global_property(name, value)
+        mode = session.config.getoption("holdout_junit", "gate")
+        agree_with_gate(xml, result.gate, result.by_scenario, mode)
     public_report = result.report if public is None else public.report
     if plan.json_path is not None:
         write_report(plan.json_path, public_report)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from holdout_project import PASS_AND_FAIL_STEPS, HoldoutProject
 from pytest_holdout.collection.selection import shard_of
+
+from holdout_project import PASS_AND_FAIL_STEPS, HoldoutProject
 
 HOLDOUT = (sys.executable, "-m", "pytest_holdout")
 PASSING = "Feature: F\n  Scenario: s\n    Given a step that passes\n"
