@@ -20,17 +20,23 @@ def run_shell_example(page: str, pattern: str, cwd: Path) -> subprocess.Complete
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     for name in ("HOLDOUT_IDENTITY", "HOLDOUT_IDENTITY_FILE", "PYTEST_ADDOPTS"):
         env.pop(name, None)
+    env["HOME"] = str(cwd.parent / "home")  # examples keep their keys in ~/.config/holdout
     return subprocess.run(
         ["bash", "-c", script.group(1)], cwd=cwd, env=env, capture_output=True, text=True
     )
 
 
 def test_the_disclosure_example_runs_as_written(tmp_path: Path) -> None:
-    done = run_shell_example("disclosure.md", "holdout init.*?", tmp_path)
+    project = tmp_path / "project"
+    project.mkdir()
+    done = run_shell_example("disclosure.md", "holdout init.*?", project)
     public, _, opened = done.stdout.partition("holdout satisfaction")
     assert "step 2 (Then) failed: assertion" in public, done.stdout + done.stderr
     assert "the total is 2" not in public
     assert "Then the total is 2" in opened and "assert 1 == 2" in opened
+    assert not any(
+        b"AGE-SECRET-KEY" in path.read_bytes() for path in project.rglob("*") if path.is_file()
+    )
 
 
 def test_the_reusable_holdout_examples_run_as_written() -> None:

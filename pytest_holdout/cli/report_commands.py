@@ -72,9 +72,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "open",
         help="print a sealed report (keyholders only: the output is secret)",
         description="Decrypts a --holdout-sealed-report file with HOLDOUT_IDENTITY[_FILE] and "
-        "prints every trial, failing ones first.",
+        "prints every trial, failing ones first; trials of a scenario that came out alike are "
+        "shown once, with their numbers.",
     )
     open_.add_argument("sealed", type=Path, metavar="PATH", help="a --holdout-sealed-report file")
+    open_.add_argument(
+        "--failed", action="store_true", help="show only the trials that did not satisfy"
+    )
+    open_.add_argument(
+        "--id",
+        action="append",
+        default=[],
+        dest="ids",
+        metavar="ID",
+        help="show only this scenario's trials (S-3f9a2c7d41b0-2), or a file's (S-3f9a2c7d41b0); "
+        "repeatable",
+    )
     open_.set_defaults(func=open_command)
 
 
@@ -149,7 +162,8 @@ def open_command(args: argparse.Namespace) -> int:
     from pytest_holdout.store import keys
 
     expect_sealed(args.sealed)
-    sys.stdout.write(render(args.sealed, keys.load_identities()))
+    opened = render(args.sealed, keys.load_identities(), failed_only=args.failed, ids=args.ids)
+    sys.stdout.write(opened)
     return 0
 
 
