@@ -39,6 +39,31 @@ def test_the_disclosure_example_runs_as_written(tmp_path: Path) -> None:
     )
 
 
+def test_the_first_store_example_runs_as_written_with_keys_outside_the_project(
+    tmp_path: Path,
+) -> None:
+    text = (DOCS / "store.md").read_text().split("## A first store, step by step", 1)[1]
+    script = re.search(r"```sh\n(.*?)```", text, re.S)
+    assert script, "docs/store.md has the example"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOLDOUT_")}
+    env.update(HOME=str(tmp_path / "home"), PATH=f"{Path(sys.executable).parent}:{env['PATH']}")
+    project = tmp_path / "project"
+    project.mkdir()
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script.group(1)],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Then she gets 10 EUR back" in done.stdout  # holdout show, as Ada
+    assert "1 file(s), 1 scenario(s), 0 problem(s)" in done.stderr  # holdout check, as CI
+    assert not any(
+        b"AGE-SECRET-KEY" in path.read_bytes() for path in project.rglob("*") if path.is_file()
+    )
+
+
 def test_the_reusable_holdout_examples_run_as_written() -> None:
     from test_report_json import run_pycon
 
