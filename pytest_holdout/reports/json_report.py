@@ -173,9 +173,10 @@ def merge_reports(
 ) -> dict[str, Any]:
     """One report over every scenario of ``reports`` (the reports of disjoint shards): the same
     figures as one run over all of them. Per-id results are kept when every input has them; the
-    gate is evaluated again, on the merged score, and must be the same in every input (shards
-    record it without enforcing it; the merge enforces it). Reports of a gated run must cover its
-    manifest exactly (``coverage.check_coverage``)."""
+    gate is evaluated again, on the merged score, as a run over all of them would (shards record
+    it without enforcing it; `holdout report merge` enforces it), and must be the same in every
+    input. Reports of a gated run must cover its manifest exactly (``coverage.check_coverage``).
+    """
     if not reports:
         raise UsageError("merge needs at least one report")
     gates = {gate_setting(report) for report in reports}
@@ -199,7 +200,7 @@ def merge_reports(
                         f"{name}: {item_id} is in another report too (merge disjoint shards)"
                     )
                 results[item_id] = result
-    merged = _report(score, level, evaluate_gate(score, minimum, mode, "merge"), results)
+    merged = _report(score, level, evaluate_gate(score, minimum, mode), results)
     merged["meta"] = {"merged": [dict(report.get("meta", {})) for report in reports]}
     return merged
 
