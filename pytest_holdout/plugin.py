@@ -15,6 +15,7 @@ from pytest_holdout import sut
 from pytest_holdout.collection.isolation import running_holdout_item
 from pytest_holdout.collection.items import HoldoutScenario
 from pytest_holdout.outcomes.records import trial_seed
+from pytest_holdout.reports.junit import MODES as JUNIT_MODES
 from pytest_holdout.sandbox import MODES
 from pytest_holdout.session.run import register
 from pytest_holdout.sut import holdout_sut
@@ -90,7 +91,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="P",
         help="the gate: fail the session when satisfaction is below P (0..1); with a gate, the "
         "gate alone decides what holdout items do to the exit status (implies "
-        "--holdout-required)",
+        "--holdout-required; with --holdout-shard, `holdout report merge` decides)",
     )
     group.addoption(
         "--holdout-gate",
@@ -98,6 +99,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=("point", "lower"),
         help="compare the satisfaction itself (point, default) or its 95%% interval's lower "
         "bound (lower) with the gate",
+    )
+    group.addoption(
+        "--holdout-junit",
+        default="gate",
+        choices=JUNIT_MODES,
+        help="how holdout trials appear in --junitxml when there is a gate: gate (default: "
+        "unsatisfied trials as skipped, type holdout.unsatisfied, and a holdout.gate testcase "
+        "that fails with the gate) or failures (each unsatisfied trial a failure, as pytest "
+        "writes it, plus the gate's testcase)",
     )
     group.addoption(
         "--holdout-json",
@@ -115,7 +125,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--holdout-shard",
         default=None,
         metavar="I/N",
-        help="run only shard I of N (1-based) of the scenarios, split deterministically by id",
+        help="run only shard I of N (1-based) of the scenarios, split deterministically by id; "
+        "a shard records its gate without enforcing it (`holdout report merge` of every "
+        "shard's --holdout-json enforces it on the merged score)",
     )
     group.addoption(
         "--holdout-judge-model",
@@ -191,6 +203,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("holdout_judge_temperature", "the judge's temperature", default="")
     parser.addini("holdout_dir", "the encrypted scenario store", default="scenarios_encrypted")
     parser.addini("holdout_trials", "trials per scenario", default="1")
+
+
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Step modules are rewritten and importable like conftest.py, which is imported next."""
+    options = early_config.known_args_namespace
+    if getattr(options, "holdout", False) or getattr(options, "holdout_required", False):
+        from pytest_holdout.session import step_modules
+
+        step_modules.prepare(early_config)
 
 
 def pytest_configure(config: pytest.Config) -> None:

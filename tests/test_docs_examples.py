@@ -20,17 +20,48 @@ def run_shell_example(page: str, pattern: str, cwd: Path) -> subprocess.Complete
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     for name in ("HOLDOUT_IDENTITY", "HOLDOUT_IDENTITY_FILE", "HOLDOUT_STORE_ID", "PYTEST_ADDOPTS"):
         env.pop(name, None)
+    env["HOME"] = str(cwd.parent / "home")  # examples keep their keys in ~/.config/holdout
     return subprocess.run(
         ["bash", "-c", script.group(1)], cwd=cwd, env=env, capture_output=True, text=True
     )
 
 
 def test_the_disclosure_example_runs_as_written(tmp_path: Path) -> None:
-    done = run_shell_example("disclosure.md", "holdout init.*?", tmp_path)
+    project = tmp_path / "project"
+    project.mkdir()
+    done = run_shell_example("disclosure.md", "holdout init.*?", project)
     public, _, opened = done.stdout.partition("holdout satisfaction")
     assert "step 2 (Then) failed: assertion" in public, done.stdout + done.stderr
     assert "the total is 2" not in public
     assert "Then the total is 2" in opened and "assert 1 == 2" in opened
+    assert not any(
+        b"AGE-SECRET-KEY" in path.read_bytes() for path in project.rglob("*") if path.is_file()
+    )
+
+
+def test_the_first_store_example_runs_as_written_with_keys_outside_the_project(
+    tmp_path: Path,
+) -> None:
+    text = (DOCS / "store.md").read_text().split("## A first store, step by step", 1)[1]
+    script = re.search(r"```sh\n(.*?)```", text, re.S)
+    assert script, "docs/store.md has the example"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOLDOUT_")}
+    env.update(HOME=str(tmp_path / "home"), PATH=f"{Path(sys.executable).parent}:{env['PATH']}")
+    project = tmp_path / "project"
+    project.mkdir()
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script.group(1)],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Then she gets 10 EUR back" in done.stdout  # holdout show, as Ada
+    assert "1 file(s), 1 scenario(s), 0 problem(s)" in done.stderr  # holdout check, as CI
+    assert not any(
+        b"AGE-SECRET-KEY" in path.read_bytes() for path in project.rglob("*") if path.is_file()
+    )
 
 
 def test_the_reusable_holdout_examples_run_as_written() -> None:
@@ -96,7 +127,7 @@ def test_the_guard_example_refuses_as_shown(tmp_path: Path) -> None:
 
 
 def test_the_first_store_runs_as_written(tmp_path: Path) -> None:
-    done = run_shell_example("store.md", "holdout keygen -o keys/ada.txt.*?", tmp_path)
+    done = run_shell_example("store.md", "holdout keygen -o ~/.config/holdout/ada.txt.*?", tmp_path)
     lines = done.stdout.splitlines()
     assert "    Given a customer who paid 10 EUR" in lines, done.stderr  # holdout show
     assert any(re.match(r"signed .*/MANIFEST: version 1, 1 file\(s\)", line) for line in lines)

@@ -244,3 +244,87 @@ def test_open_without_the_key_is_a_one_line_error(
     code, out, err = run(capsys, "report", "open", str(sealed_shards[0]))
     assert (code, out) == (1, "")
     assert err.startswith("holdout: no private key: set HOLDOUT_IDENTITY") and err.count("\n") == 1
+
+
+# -- the other kind of report: say what it is and what to run instead --------------------------
+
+
+@pytest.mark.usefixtures("holdout_env")
+def test_open_of_a_json_report_says_it_is_plain_json(
+    capsys: pytest.CaptureFixture[str], shard_reports: list[Path]
+) -> None:
+    report = shard_reports[0]
+    code, out, err = run(capsys, "report", "open", str(report))
+    assert (code, out) == (1, "")
+    assert err == (
+        f"holdout: {report}: a JSON report (--holdout-json), not a sealed one: it is plain JSON "
+        "and holds no secret, so read it as it is; merge JSON reports without --sealed\n"
+    )
+    code, _, err = run(capsys, "report", "merge", "--sealed", str(report), "-o", "out.age")
+    assert code == 1 and "merge JSON reports without --sealed" in err
+
+
+@pytest.mark.usefixtures("holdout_env")
+def test_merge_of_sealed_reports_without_sealed_suggests_it(
+    capsys: pytest.CaptureFixture[str], sealed_shards: list[Path]
+) -> None:
+    code, out, err = run(capsys, "report", "merge", *map(str, sealed_shards))
+    assert (code, out) == (1, "")
+    assert err == (
+        f"holdout: {sealed_shards[0]}: a sealed report (age-encrypted), not a JSON report: merge "
+        "sealed reports with `holdout report merge --sealed ... -o OUT` (keyholders), open one "
+        "with `holdout report open`\n"
+    )
+
+
+def test_open_of_something_else_says_what_a_sealed_report_is(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello\n")
+    code, _, err = run(capsys, "report", "open", str(notes))
+    assert code == 1
+    assert err == (
+        f"holdout: {notes}: not a sealed report (not an age file: a sealed report is what "
+        "--holdout-sealed-report writes)\n"
+    )
+    code, _, err = run(capsys, "report", "merge", str(notes))
+    assert err == f"holdout: {notes}: not JSON (a report is what --holdout-json writes)\n"
+
+
+# -- open: alike trials once, --failed, --id ---------------------------------------------------
+
+
+@pytest.mark.usefixtures("holdout_env")
+def test_open_shows_alike_trials_once_with_their_numbers(
+    capsys: pytest.CaptureFixture[str], sealed_shards: list[Path]
+) -> None:
+    code, out, _ = run(capsys, "report", "open", str(sealed_shards[0]))
+    assert code == 0
+    # Each scenario's two trials came out alike (the same details), so each is shown once.
+    scenarios = sorted({o.item_id for o in outcomes() if shard_of(o.item_id, 2) == 1})
+    heads = [line for line in out.splitlines() if line.startswith("S-")]
+    assert sorted(heads) == [
+        f"{item_id} trials 1, 2 (2 alike): Sign in / secret scenario {item_id}"
+        for item_id in scenarios
+    ]
+
+
+@pytest.mark.usefixtures("holdout_env")
+def test_open_failed_and_id_show_only_those_trials(
+    capsys: pytest.CaptureFixture[str], sealed_shards: list[Path]
+) -> None:
+    shard = [o for o in outcomes() if shard_of(o.item_id, 2) == 1]
+    unsatisfied = [o for o in shard if o.status == "unsatisfied"]
+    code, out, _ = run(capsys, "report", "open", "--failed", str(sealed_shards[0]))
+    assert code == 0
+    assert f"showing {len(unsatisfied)} of {len(shard)} trials" in out
+    shown = {line.split()[0] for line in out.splitlines() if line.startswith("S-")}
+    assert shown == {o.item_id for o in unsatisfied}
+
+    wanted = shard[0].item_id
+    code, out, _ = run(capsys, "report", "open", "--id", wanted, str(sealed_shards[0]))
+    assert [line.split()[0] for line in out.splitlines() if line.startswith("S-")] == [wanted]
+    code, _, err = run(capsys, "report", "open", "--id", "S-000000000099", str(sealed_shards[0]))
+    assert code == 1
+    assert err == f"holdout: {sealed_shards[0]}: no trial of S-000000000099 in this report\n"

@@ -179,7 +179,7 @@ def test_write_report_writes_canonical_json_and_leaves_no_temp_file(tmp_path: Pa
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("{not json", "not JSON"),
+        ("{not json", "not JSON (a report is what --holdout-json writes)"),
         ('{"format": "something else"}', "not a pytest-holdout report"),
         ('{"format": "pytest-holdout report", "version": 2}', "report version 2, expected 1"),
         (

@@ -167,7 +167,14 @@ def _add_store_commands(subparsers: Subparsers) -> None:
     add.add_argument(
         "--delete-source",
         action="store_true",
-        help="remove FILE once the encrypted file is written and verified",
+        help="remove FILE once the encrypted file is written and verified (refused while the "
+        "draft has warnings: you could not fix it afterwards)",
+    )
+    add.add_argument(
+        "--check",
+        action="store_true",
+        help="encrypt nothing: match every step against the project's step definitions and "
+        "report undefined, ambiguous and empty steps by line (exit 1 if any)",
     )
 
     command(
@@ -247,6 +254,7 @@ def keygen_command(args: argparse.Namespace) -> int:
 
 
 def add_command(args: argparse.Namespace) -> int:
+    from pytest_holdout.cli import drafts
     from pytest_holdout.scenarios.parsing import parse_feature
 
     if args.source == "-":
@@ -255,7 +263,10 @@ def add_command(args: argparse.Namespace) -> int:
         name, plaintext = "stdin", sys.stdin.buffer.read()
     else:
         name, plaintext = args.source, Path(args.source).read_bytes()
+    if args.check:
+        return drafts.check_command(args, name, plaintext)
     parse_feature(plaintext, name)  # refuse a file that could never run: its author can't fix it
+    drafts.warn(name, plaintext, delete_source=args.delete_source)
     store = store_of(args)
     vouch_for_writer(store)
     file_id = store.add(plaintext)

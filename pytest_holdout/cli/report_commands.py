@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_holdout.errors import HoldoutError, UsageError
+from pytest_holdout.reports.file_kinds import expect_sealed
 from pytest_holdout.reports.history import read_history, sparkline, trend_png, trend_svg
 from pytest_holdout.reports.json_report import (
     check_report,
@@ -33,9 +34,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     merge = commands.add_parser(
         "merge",
-        help="merge reports of disjoint shards into the report of one run",
+        help="merge reports of disjoint shards into the report of one run, and enforce its gate",
         description="Gives exactly the figures of one run over all the shards' scenarios. "
-        "The gate is evaluated again on the merged score.",
+        "The gate the shards recorded (--holdout-min-satisfaction, not enforced by a shard) is "
+        "evaluated on the merged score and enforced here: exit 1 when it fails.",
     )
     merge.add_argument(
         "reports", nargs="+", type=Path, metavar="REPORT", help="a --holdout-json report"
@@ -76,9 +78,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "open",
         help="print a sealed report (keyholders only: the output is secret)",
         description="Decrypts a --holdout-sealed-report file with HOLDOUT_IDENTITY[_FILE] and "
-        "prints every trial, failing ones first.",
+        "prints every trial, failing ones first; trials of a scenario that came out alike are "
+        "shown once, with their numbers.",
     )
     open_.add_argument("sealed", type=Path, metavar="PATH", help="a --holdout-sealed-report file")
+    open_.add_argument(
+        "--failed", action="store_true", help="show only the trials that did not satisfy"
+    )
+    open_.add_argument(
+        "--id",
+        action="append",
+        default=[],
+        dest="ids",
+        metavar="ID",
+        help="show only this scenario's trials (S-3f9a2c7d41b0-2), or a file's (S-3f9a2c7d41b0); "
+        "repeatable",
+    )
     open_.set_defaults(func=open_command)
 
 
@@ -89,10 +104,12 @@ def merge_command(args: argparse.Namespace) -> int:
     merged = merge_reports(reports, [str(path) for path in args.reports], _manifest_sha256(args))
     if args.output is None:
         sys.stdout.write(dumps(merged))
-        return 0
+        if not merged["gate"]["passed"]:  # the figures are not printed: say why it exits 1
+            print(f"holdout: {merged['gate']['sentence']}", file=sys.stderr)
+        return _gate_status(merged)
     atomic_write(args.output, dumps(merged).encode())
     _print_figures(merged)
-    return 0
+    return _gate_status(merged)
 
 
 def _merge_sealed(args: argparse.Namespace) -> int:
@@ -102,6 +119,9 @@ def _merge_sealed(args: argparse.Namespace) -> int:
     if args.output is None:
         raise UsageError("merge --sealed: give -o OUT (a sealed report is not for the terminal)")
     from pytest_holdout.cli.approval import confirm_recipients
+
+    for path in args.reports:
+        expect_sealed(path)
     from pytest_holdout.cli.main import store_of
 
     identities = keys.load_identities()
@@ -119,7 +139,7 @@ def _merge_sealed(args: argparse.Namespace) -> int:
     run = seal_run({"report": merged, "details": details}, recipients)
     write_sealed(args.output, run, recipients)
     _print_figures(merged)
-    return 0
+    return _gate_status(merged)
 
 
 def _manifest_sha256(args: argparse.Namespace) -> str | None:
@@ -149,10 +169,18 @@ def open_command(args: argparse.Namespace) -> int:
     from pytest_holdout.reports.sealed import render
     from pytest_holdout.store import keys
 
-    sys.stdout.write(render(args.sealed, keys.load_identities()))
+    expect_sealed(args.sealed)
+    opened = render(args.sealed, keys.load_identities(), failed_only=args.failed, ids=args.ids)
+    sys.stdout.write(opened)
     return 0
 
 
-def _print_figures(report: dict[str, Any]) -> None:
-    score = score_of(report)
-    print("\n".join(terminal_lines(score, evaluate_gate(score, *gate_setting(report)))))
+def _print_figures(merged: dict[str, Any]) -> None:
+    score = score_of(merged)
+    gate = evaluate_gate(score, *gate_setting(merged), "merge")
+    print("\n".join(terminal_lines(score, gate)))
+
+
+def _gate_status(merged: dict[str, Any]) -> int:
+    """The merge enforces the gate the shards recorded: 1 when it fails on the merged score."""
+    return 0 if merged["gate"]["passed"] else 1

@@ -9,11 +9,14 @@ JUnit XML, ``tmp_path`` names, ``PYTEST_CURRENT_TEST``) see opaque ids only.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import _pytest
+import pluggy
 import pytest
 from _pytest.mark.structures import Mark
 
@@ -26,6 +29,18 @@ from pytest_holdout.scenarios.model import Feature, Scenario
 from pytest_holdout.steps.runner import ScenarioRun, StepFailure
 
 _FIXTURES_KEY = pytest.StashKey[Any]()
+# Where the frames between pytest and a step come from: pytest, pluggy and this plugin.
+_MACHINERY = tuple(
+    str(folder) + os.sep
+    for folder in (
+        Path(__file__).resolve().parents[1],
+        *(
+            Path(module.__file__).resolve().parent
+            for module in (_pytest, pluggy)
+            if module.__file__
+        ),
+    )
+)
 
 
 class HoldoutStore(pytest.Directory):
@@ -236,6 +251,15 @@ class HoldoutScenario(pytest.Function):
             context_of(self.config),
             lambda: super(HoldoutScenario, self).repr_failure(excinfo),
         )
+
+    def _traceback_filter(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:
+        """Only at ``--holdout-disclose=full``: the traceback from the step's own frame down, as
+        pytest starts a test's at the test function (``--fulltrace`` keeps every frame)."""
+        traceback = excinfo.traceback
+        for index, entry in enumerate(traceback):
+            if not str(entry.path).startswith(_MACHINERY):
+                return traceback[index:].filter(excinfo)
+        return traceback[-1:]  # raised by the runner itself (a judge's verdict): its last frame
 
     def _repr_failure_py(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None

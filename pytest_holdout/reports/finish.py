@@ -22,6 +22,7 @@ from pytest_holdout.outcomes.records import TrialOutcome
 from pytest_holdout.reports import scoring
 from pytest_holdout.reports.history import append_history
 from pytest_holdout.reports.json_report import build_report, write_report
+from pytest_holdout.reports.junit import agree_with_gate
 from pytest_holdout.reports.sealed import write_sealed
 from pytest_holdout.reports.summary import github_summary_markdown, junit_properties
 from pytest_holdout.reports.summary import terminal_lines as figures
@@ -81,7 +82,9 @@ def compute(plan: ReportPlan, outcomes: Sequence[TrialOutcome]) -> Result:
         not_run = count_not_run(outcomes)
     by_scenario = scoring.count_by_scenario(outcomes)
     score = scoring.score_counts(by_scenario.values(), not_run)
-    gate = scoring.evaluate_gate(score, plan.min_satisfaction, plan.gate_mode)
+    # A shard records its gate for `holdout report merge`: its own sample is partial.
+    scope: scoring.GateScope = "shard" if plan.shard else "run"
+    gate = scoring.evaluate_gate(score, plan.min_satisfaction, plan.gate_mode, scope)
     meta: dict[str, Any] = {
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "python": platform.python_version(),
@@ -117,6 +120,8 @@ def finish_session(
     if xml is not None and not withheld:
         for name, value in junit_properties(result.score, result.gate):
             xml.add_global_property(name, value)
+        mode = session.config.getoption("holdout_junit", "gate")
+        agree_with_gate(xml, result.gate, result.by_scenario, mode)
     public_report = result.report if public is None else public.report
     if plan.json_path is not None:
         write_report(plan.json_path, public_report)
@@ -151,14 +156,16 @@ def finish_session(
 def _apply_gate(
     session: pytest.Session, result: Result, ordinary_failures: int, withheld: bool
 ) -> None:
-    """With a gate, holdout failures are expected: the gate and the ordinary tests decide. When
+    """With a gate, holdout failures are expected: the gate and the ordinary tests decide (a
+    shard's gate is recorded, not enforced: only its ordinary tests decide). When
     a feedback mode withholds the outcomes, a failed holdout item must not show in the exit
     status either: only the gate, if any, and the ordinary tests decide. Otherwise, a trial that
     did not run in a gated run fails the session as a failed item would."""
     if session.exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return  # an interruption, an internal or usage error, keeps its own status
-    if result.gate.enabled or withheld:
-        failed = ordinary_failures > 0 or not result.gate.passed
+    gate = result.gate
+    if gate.enabled or withheld:
+        failed = ordinary_failures > 0 or (gate.enforced and not gate.passed)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED if failed else pytest.ExitCode.OK
     elif result.score.not_run:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -20,6 +20,7 @@ from typing import Any
 from pytest_holdout.errors import HoldoutError, UsageError
 from pytest_holdout.outcomes.records import TrialOutcome
 from pytest_holdout.reports.coverage import check_coverage
+from pytest_holdout.reports.file_kinds import wrong_kind
 from pytest_holdout.reports.intervals import Interval
 from pytest_holdout.reports.scoring import (
     VERDICTS,
@@ -134,7 +135,7 @@ def read_report(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise HoldoutError(f"{path}: cannot read ({exc.strerror})") from None
     except ValueError:
-        raise HoldoutError(f"{path}: not JSON") from None
+        raise HoldoutError(wrong_kind(Path(path), "json")) from None
     check_report(report, str(path))
     return report
 
@@ -172,8 +173,10 @@ def merge_reports(
 ) -> dict[str, Any]:
     """One report over every scenario of ``reports`` (the reports of disjoint shards): the same
     figures as one run over all of them. Per-id results are kept when every input has them; the
-    gate is evaluated again, on the merged score, and must be the same in every input. Reports
-    of a gated run must cover its manifest exactly (``coverage.check_coverage``)."""
+    gate is evaluated again, on the merged score, as a run over all of them would (shards record
+    it without enforcing it; `holdout report merge` enforces it), and must be the same in every
+    input. Reports of a gated run must cover its manifest exactly (``coverage.check_coverage``).
+    """
     if not reports:
         raise UsageError("merge needs at least one report")
     gates = {gate_setting(report) for report in reports}

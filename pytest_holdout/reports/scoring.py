@@ -31,6 +31,9 @@ Verdict = Literal["satisfied", "partly", "not", "unscored"]
 VERDICTS: tuple[Verdict, ...] = ("satisfied", "partly", "not", "unscored")
 GateMode = Literal["point", "lower"]
 GATE_MODES: tuple[GateMode, ...] = ("point", "lower")
+#: Who enforces a gate: a whole run's pytest session (its exit status), nobody (a shard records
+#: its gate for ``holdout report merge``, which enforces it on the merged score), or that merge.
+GateScope = Literal["run", "shard", "merge"]
 LOWER_BOUND: dict[IntervalMethod, str] = {
     "wilson": "Wilson lower bound",
     "clustered": "lower bound (clustered by scenario)",
@@ -198,11 +201,31 @@ class GateResult:
     value: float | None = None  # the figure compared with ``minimum``
     margin: float | None = None  # value - minimum: positive when it cleared
     interval_method: IntervalMethod = "wilson"  # the lower bound's, for the sentence
+    scope: GateScope = "run"
+
+    @property
+    def enforced(self) -> bool:
+        """Whether this gate decides an exit status (a shard's only records it)."""
+        return self.scope != "shard"
 
     @property
     def sentence(self) -> str:
+        if not self.enabled and self.scope == "merge":
+            return (
+                "gate: none (the shards ran without --holdout-min-satisfaction, so the merge "
+                "exits 0 whatever the score)"
+            )
         if not self.enabled:
             return "gate: none (failed holdout items fail the session as any pytest item does)"
+        if not self.enforced:
+            return (
+                f"{self._comparison} on this shard alone; recorded, not enforced: "
+                "`holdout report merge` enforces it on the merged score"
+            )
+        return self._comparison
+
+    @property
+    def _comparison(self) -> str:
         assert self.minimum is not None
         figure = "satisfaction" if self.mode == "point" else LOWER_BOUND[self.interval_method]
         if self.value is None or self.margin is None:
@@ -221,6 +244,7 @@ class GateResult:
             "minimum": self.minimum,
             "value": self.value,
             "margin": self.margin,
+            "enforced": self.enabled and self.enforced,
             "sentence": self.sentence,
         }
 
@@ -228,13 +252,15 @@ class GateResult:
 NO_GATE = GateResult(enabled=False, passed=True)
 
 
-def evaluate_gate(score: Score, minimum: float | None, mode: str = "point") -> GateResult:
+def evaluate_gate(
+    score: Score, minimum: float | None, mode: str = "point", scope: GateScope = "run"
+) -> GateResult:
     """Compare the score with ``--holdout-min-satisfaction``: the point estimate (``point``) or
     the 95% interval's lower bound (``lower``: Wilson's, or clustered by scenario). No minimum,
     no gate. No judged trial fails the gate: a gate that measured nothing must not let a change
-    through."""
+    through. ``scope`` says who enforces it (see ``GateScope``)."""
     if minimum is None:
-        return NO_GATE
+        return NO_GATE if scope == "run" else GateResult(enabled=False, passed=True, scope=scope)
     if mode not in GATE_MODES:
         raise UsageError(f"--holdout-gate={mode}: choose one of {', '.join(GATE_MODES)}")
     if not 0 <= minimum <= 1:
@@ -245,7 +271,12 @@ def evaluate_gate(score: Score, minimum: float | None, mode: str = "point") -> G
     method: IntervalMethod = interval.method if interval else "wilson"
     if value is None:
         return GateResult(
-            enabled=True, passed=False, mode=gate_mode, minimum=minimum, interval_method=method
+            enabled=True,
+            passed=False,
+            mode=gate_mode,
+            minimum=minimum,
+            interval_method=method,
+            scope=scope,
         )
     return GateResult(
         enabled=True,
@@ -255,6 +286,7 @@ def evaluate_gate(score: Score, minimum: float | None, mode: str = "point") -> G
         value=value,
         margin=value - minimum,
         interval_method=method,
+        scope=scope,
     )
 
 

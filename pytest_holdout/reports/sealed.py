@@ -16,6 +16,8 @@ from typing import Any
 
 from pytest_holdout.errors import HoldoutError
 from pytest_holdout.outcomes.records import TrialDetail
+from pytest_holdout.reports.file_kinds import expect_sealed
+from pytest_holdout.reports.trial_selection import fold, select
 from pytest_holdout.store.files import decrypt, encrypt
 from pytest_holdout.store.fsutil import atomic_write
 
@@ -41,6 +43,7 @@ def read_sealed(path: Path, identities: Sequence[Any]) -> dict[str, Any]:
         data = path.read_bytes()
     except OSError as exc:
         raise HoldoutError(f"{path}: cannot read ({exc.strerror})") from None
+    expect_sealed(path, data)
     body = json.loads(decrypt(data, identities, str(path)))
     if body.get("format") != FORMAT:
         raise HoldoutError(f"{path}: not a pytest-holdout sealed report")
@@ -68,8 +71,12 @@ def _trial_rank(detail: dict[str, Any]) -> tuple[int, str, int]:
     return (min(ranks), detail["item_id"], detail["trial"])
 
 
-def render(path: Path, identities: Sequence[Any]) -> str:
-    """The sealed report as text for a keyholder's terminal, failing trials first."""
+def render(
+    path: Path, identities: Sequence[Any], *, failed_only: bool = False, ids: Sequence[str] = ()
+) -> str:
+    """The sealed report as text for a keyholder's terminal, failing trials first; trials of a
+    scenario that came out alike are shown once. ``failed_only`` keeps the unsatisfied trials,
+    ``ids`` the trials of those scenario or file ids."""
     body = read_sealed(path, identities)
     lines: list[str] = []
     gate = body.get("report", {}).get("gate", {})
@@ -82,8 +89,11 @@ def render(path: Path, identities: Sequence[Any]) -> str:
             lines.append(gate["sentence"])
         lines.append("")
         lines.extend(_breakdown(body["report"], body["details"]))
-    for detail in sorted(body["details"], key=_trial_rank):
-        lines.extend(_render_trial(detail))
+    details = select(body, failed_only, ids, path)
+    if len(details) < len(body["details"]):
+        lines += [f"showing {len(details)} of {len(body['details'])} trials", ""]
+    for group in fold(sorted(details, key=_trial_rank), _likeness):
+        lines.extend(_render_trial(group[0], [detail["trial"] for detail in group]))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -104,11 +114,20 @@ def _breakdown(report: dict[str, Any], details: list[dict[str, Any]]) -> list[st
     return [*breakdown_lines(groups), ""] if groups else []
 
 
-def _render_trial(detail: dict[str, Any]) -> list[str]:
+def _likeness(detail: dict[str, Any]) -> tuple[str, ...]:
+    """What two trials of a scenario must share to be shown once: everything but the trial
+    number and the durations."""
+    return (detail["item_id"], *_render_trial(detail, durations=False)[1:])
+
+
+def _render_trial(
+    detail: dict[str, Any], trials: Sequence[int] = (), *, durations: bool = True
+) -> list[str]:
     tags = " ".join(f"@{tag}" for tag in detail.get("tags", []))
-    head = (
-        f"{detail['item_id']} trial {detail['trial']}: {detail['feature']} / {detail['scenario']}"
-    )
+    which = f"trial {detail['trial']}"
+    if len(trials) > 1:
+        which = f"trials {', '.join(map(str, trials))} ({len(trials)} alike)"
+    head = f"{detail['item_id']} {which}: {detail['feature']} / {detail['scenario']}"
     lines = [head + (f"  {tags}" if tags else "")]
     if detail.get("rule"):
         lines.append(f"  rule: {detail['rule']}")
@@ -116,9 +135,9 @@ def _render_trial(detail: dict[str, Any]) -> list[str]:
         lines.append(f"  examples: {detail['examples']}")
     for number, step in enumerate(detail["steps"], 1):
         where = f"  [{step['definition']}]" if step.get("definition") else ""
+        took = f"  ({step['duration'] * 1000:.1f} ms)" if durations else ""
         lines.append(
-            f"  {number:>2}. {step['status']:<9} {step['keyword']} {step['text']}"
-            f"  ({step['duration'] * 1000:.1f} ms){where}"
+            f"  {number:>2}. {step['status']:<9} {step['keyword']} {step['text']}{took}{where}"
         )
         for row in step.get("datatable") or []:
             lines.append("        | " + " | ".join(row) + " |")

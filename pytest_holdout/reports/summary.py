@@ -71,7 +71,7 @@ def terminal_lines(score: Score, gate: GateResult) -> list[str]:
 
 def github_summary_markdown(score: Score, gate: GateResult) -> str:
     """Markdown for ``$GITHUB_STEP_SUMMARY``."""
-    mark = "" if not gate.enabled else ("✅ " if gate.passed else "❌ ")
+    mark = "" if not (gate.enabled and gate.enforced) else ("✅ " if gate.passed else "❌ ")
     lines = ["### Holdout satisfaction", "", "| figure | value |", "|---|---|"]
     lines += [f"| {label} | {text} |" for label, text in figure_rows(score)]
     lines += ["", f"{mark}{gate.sentence}", ""]
@@ -100,6 +100,7 @@ def junit_properties(score: Score, gate: GateResult) -> list[tuple[str, str]]:
         ("scenario_mean_se", mean.standard_error if mean else None),
         ("gate", gate.sentence),
         ("gate_passed", str(gate.passed).lower()),
+        ("gate_enforced", str(gate.enabled and gate.enforced).lower()),
     ]
     return [(f"holdout_{name}", _text(value)) for name, value in values]
 

@@ -173,10 +173,15 @@ def _steps(
 def _step(node: Node, kind: StepKind, values: dict[str, str]) -> Step:
     table = node.get("dataTable")
     docstring = node.get("docString")
+    text = _substitute(node["text"], values)
+    if not text.strip():
+        # No definition could match it: refused here, while its author can still fix it, rather
+        # than found at run time as an undefined step.
+        raise MalformedFeature(_line(node), f"a {node['keyword'].strip()} step with no text")
     return Step(
         keyword=node["keyword"].strip(),
         kind=kind,
-        text=_substitute(node["text"], values),
+        text=text,
         line=_line(node),
         datatable=None
         if table is None

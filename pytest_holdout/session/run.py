@@ -8,7 +8,6 @@ details and writes the reports.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from pytest_holdout.errors import HoldoutError
 from pytest_holdout.judging.wiring import Judging
 from pytest_holdout.outcomes.disclosure import WARNING
 from pytest_holdout.reports.finish import ReportPlan, Result, finish_session, terminal_lines
-from pytest_holdout.session import harness, origin
+from pytest_holdout.session import harness, origin, step_modules
 from pytest_holdout.session.gathering import OutcomeGathering
 from pytest_holdout.session.settings import RunSettings
 from pytest_holdout.session.trust import NO_KEY, Trust, gated
@@ -60,7 +59,7 @@ class HoldoutRun:
         self.source = ScenarioSource(
             self.store, self.trust.identities, self.trust.manifest, self._known_counts()
         )
-        self.step_modules = [_import_steps(config, name) for name in settings.step_modules]
+        self.step_modules = step_modules.import_all(config, settings.step_modules)
         self._registry: StepRegistry | None = None
         self.context = HoldoutContext(
             source=self.source,
@@ -280,19 +279,6 @@ class HoldoutRun:
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         self.isolation.close()
-
-
-def _import_steps(config: pytest.Config, name: str) -> object:
-    try:
-        module = importlib.import_module(name)
-    except ImportError as exc:
-        raise pytest.UsageError(
-            f"[tool.holdout] steps: cannot import {name!r} ({exc.__class__.__name__})"
-        ) from None
-    # Registered as a plugin so that the fixtures it defines are visible to holdout items.
-    if not config.pluginmanager.is_registered(module):
-        config.pluginmanager.register(module, f"holdout-steps:{name}")
-    return module
 
 
 def _is_holdout(item: pytest.Item) -> bool:

@@ -12,6 +12,7 @@ from pytest_holdout.judging.judges import JudgeSettings
 from pytest_holdout.judging.wiring import judge_settings
 from pytest_holdout.outcomes.disclosure import Disclosure, refuse_unsafe_options
 from pytest_holdout.project_settings import string_list
+from pytest_holdout.session.step_modules import module_names
 
 # A gate or a sealed report outside a gated run would trust whatever the repository holds: the
 # scenarios left in it, and RECIPIENTS for the report. So each of these makes the run gated.
@@ -63,7 +64,7 @@ class RunSettings:
             json_path=_path(config, "holdout_json"),
             history_path=_path(config, "holdout_history"),
             sealed_path=_path(config, "holdout_sealed_report"),
-            step_modules=_string_list(config.rootpath, "steps", "a list of module names"),
+            step_modules=tuple(module_names(config.rootpath)),
             judge=judge_settings(config),
             pinned=_string_list(config.rootpath, "pinned", "a list of globs"),
             harness_list=_path(config, "holdout_list_harness"),

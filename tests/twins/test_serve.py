@@ -302,3 +302,29 @@ def test_curl_uploads_to_and_downloads_from_the_google_twin():
         assert downloaded.stdout == b"hi\n"
     finally:
         stop(running)
+
+
+@needs_curl
+def test_the_token_comes_from_serve_or_the_twin_and_a_new_seed_changes_it(served: Served):
+    url, printed = served.twins["slack"]
+    assert curl(f"{url}/_twin/")["token"] == printed  # what docs/twins.md reads $TOKEN from
+
+    def auth(token: str) -> dict:
+        return curl("-H", f"Authorization: Bearer {token}", f"{url}/api/auth.test")
+
+    assert curl("-X", "POST", f"{url}/_twin/reset")["token"] == printed  # same seed, same token
+    new = curl("-X", "POST", "--data", '{"seed": 7}', f"{url}/_twin/reset")["token"]
+    assert new != printed
+    assert auth(printed) == {"ok": False, "error": "invalid_auth"}
+    assert auth(new)["ok"] is True
+
+
+@needs_curl
+def test_a_rate_limit_counts_calls_from_when_it_is_set(served: Served):
+    url, token = served.twins["slack"]
+    post = ("-H", f"Authorization: Bearer {token}", "-d", "channel=C0GENERAL1", "-d", "text=hi")
+    assert curl(*post, f"{url}/api/chat.postMessage")["ok"] is True  # before any limit
+    limit = '{"operation": "chat.postMessage", "requests": 1, "per": 60}'
+    curl("-X", "POST", "--data", limit, f"{url}/_twin/rate-limits")
+    assert curl(*post, f"{url}/api/chat.postMessage")["ok"] is True  # the first under the limit
+    assert curl(*post, f"{url}/api/chat.postMessage")["error"] == "ratelimited"

@@ -51,16 +51,25 @@ class RateLimits:
         self._lock = threading.Lock()
 
     def set(self, operation: str, requests: int, per: float = 60.0) -> None:
+        """Limit ``operation`` from now on: calls made before do not count against it."""
         if requests < 1 or per <= 0:
             raise ValueError("a rate limit allows at least 1 request per a positive time")
         with self._lock:
             self.limits[operation] = RateLimit(requests, per)
+            self._forget_windows({operation})
 
     def enforce_defaults(self) -> None:
         """Enforce the service's documented limits, from now on and across resets."""
         with self._lock:
             self.enforcing_defaults = True
             self.limits.update(self.defaults)
+            self._forget_windows(set(self.defaults))
+
+    def _forget_windows(self, operations: set[str]) -> None:
+        """A limit just set starts a fresh window: calls counted before it (for the rate-limit
+        headers of a documented limit) must not make the next call a 429."""
+        for key in [key for key in self._windows if key[0] in operations]:
+            del self._windows[key]
 
     def clear(self) -> None:
         """Remove every limit, the service's defaults too, and forget every window."""
