@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 from pathlib import Path
 
 from pytest_holdout.errors import HoldoutError, UsageError
+from pytest_holdout.feedback.state import MODES
 from pytest_holdout.loop.agents import Agent, agent_variables
 from pytest_holdout.loop.driver import LoopSettings, run_loop
 from pytest_holdout.loop.evaluation import check_pytest_args
+from pytest_holdout.loop.proxy import parse_allowed
 from pytest_holdout.sandbox import SandboxError
 from pytest_holdout.sandbox.runner import parse_address
 
-FEEDBACK_MODES = ("plain", "ladder", "parameter-free-ladder", "thresholdout")
 LOOP_DIR = ".holdout-loop"
 
 
@@ -65,14 +65,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     loop.add_argument(
         "--holdout-feedback",
-        choices=FEEDBACK_MODES,
+        choices=MODES,
         default="plain",
-        help="which score is released to the agent (docs/reusable-holdout.md; default plain)",
+        help="the rule that releases the score to the agent (docs/reusable-holdout.md; its "
+        "state is kept in LOOP_DIR; default plain: the score as measured)",
     )
     loop.add_argument(
         "--reset-feedback",
         action="store_true",
-        help="start a new run of feedback rounds (a fresh --holdout-feedback state)",
+        help="start a new run of feedback rounds (a fresh --holdout-feedback state; without "
+        "it, a loop goes on with the state its last run left)",
     )
     loop.add_argument(
         "--loop-dir",
@@ -138,11 +140,10 @@ def settings(args: argparse.Namespace, store: Path) -> LoopSettings:
         raise UsageError("--max-rounds must be at least 1")
     if args.patience < 0 or (args.trials is not None and args.trials < 1):
         raise UsageError("--patience must be at least 0, --trials at least 1")
-    reusable = importlib.util.find_spec("pytest_holdout.feedback") is not None
-    if args.holdout_feedback != "plain" and not reusable:
+    if args.holdout_feedback != "plain" and args.feedback_ids:
         raise UsageError(
-            f"--holdout-feedback {args.holdout_feedback} needs the reusable holdout "
-            "(pytest_holdout.feedback), which this version lacks"
+            f"--feedback-ids would give away what --holdout-feedback {args.holdout_feedback} "
+            "withholds: choose one"
         )
     store = store.resolve()
     project = store.parent
@@ -166,6 +167,11 @@ def settings(args: argparse.Namespace, store: Path) -> LoopSettings:
             parse_address(url)
         except SandboxError as exc:
             raise UsageError(f"--agent-{exc}") from None
+    for host in args.agent_allow:
+        try:
+            parse_allowed(host)
+        except ValueError as exc:
+            raise UsageError(f"--agent-allow {exc}") from None
     workdir.mkdir(parents=True, exist_ok=True)
     return LoopSettings(
         agent=Agent.parse(args.agent),

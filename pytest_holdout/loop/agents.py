@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import pytest_holdout
 from pytest_holdout.errors import UsageError
-from pytest_holdout.loop.proxy import ConnectProxy, parse_allowed
+from pytest_holdout.loop.proxy import ConnectProxy
 from pytest_holdout.sandbox import Sandbox, SandboxError
 from pytest_holdout.sandbox.runner import FORBIDDEN_PREFIX, parse_address
 from pytest_holdout.store.keys import IDENTITY_FILE_VAR
@@ -161,11 +161,6 @@ class AgentSandbox:
         }
         self.forward = [*forward, *agent.forward]
         allowed = [*allow, *agent.allow]
-        for item in allowed:
-            try:
-                parse_allowed(item)
-            except ValueError as exc:
-                raise UsageError(f"--agent-allow {exc}") from None
         self.proxy = ConnectProxy(allowed) if allowed else None
         if self.proxy is not None:
             self.env.update(HTTPS_PROXY=self.proxy.url, https_proxy=self.proxy.url)

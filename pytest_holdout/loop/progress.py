@@ -56,9 +56,13 @@ class Progress:
 def round_line(
     round_number: int, feedback: Mapping[str, Any], seconds: float, note: str = ""
 ) -> str:
-    """``round 2: satisfaction 0.750 (95% CI 0.301-0.954, 3 of 4 judged trials) in 4.1 s``"""
+    """``round 2: satisfaction 0.750 (95% CI 0.301-0.954, 3 of 4 judged trials) in 4.1 s``, or
+    under a reusable-holdout rule ``round 2: released 0.500 again (ladder: ...) in 4.1 s``."""
     satisfaction = feedback.get("satisfaction")
-    if satisfaction is None:
+    release = feedback.get("release")
+    if release:  # a reusable-holdout rule: its own sentence says what it released, and why
+        figure = "released " + str(release["sentence"]).partition(": ")[2]
+    elif satisfaction is None:
         figure = "no judged trial"
     else:
         figure = f"satisfaction {satisfaction:.3f}"

@@ -8,8 +8,9 @@ One small JSON object, the same for the ``pytest_holdout_feedback`` hook and for
 
 ``satisfaction`` is the released score: the measured one, or, when a reusable-holdout rule is on
 (``--holdout-feedback``), the value that rule released, in which case ``interval`` and ``trials``
-are withheld (null) as the report withholds them. Per-id ``results`` are added only when asked:
-each opaque id's counts and trial statuses, never scenario text.
+are withheld (null) as the report withholds them, and ``release`` says how the rule released it
+(its mode, source, sentence, budget left). Per-id ``results`` are added only when asked: each
+opaque id's counts and trial statuses, never scenario text.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any
 FORMAT = "pytest-holdout feedback"
 VERSION = 1
 FEEDBACK_CACHE_KEY = "holdout/feedback"  # the last run's feedback, in the pytest cache
+# What the agent learns of a reusable-holdout release besides its value (docs/reusable-holdout.md).
+RELEASE_FIELDS = ("mode", "source", "sentence", "budget_left")
 
 
 def public_feedback(
@@ -40,6 +43,8 @@ def public_feedback(
         "interval": figures["interval"] if figures else None,
         "trials": figures["trials"] if figures else None,
     }
+    if released is not None and released.get("mode", "plain") != "plain":
+        feedback["release"] = {key: released.get(key) for key in RELEASE_FIELDS}
     if ids:
         feedback["results"] = dict(report.get("results") or {})
     return feedback
