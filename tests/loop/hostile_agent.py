@@ -3,18 +3,22 @@ other processes, to the scenarios' text and to more than the public feedback; th
 ``greet.py`` that tries to leave what it is given (scenario data) in the working copy.
 
 Run with ``HOSTILE_KNOWN`` set to a JSON object of what an attacker could guess (the key file's
-path, the project's folders, a canary from the scenarios). It writes
-``findings-<round>.json`` in the working copy: each attack, whether it was refused, and how.
+path, the project's folders, a canary from the scenarios) and the key, to know it when it sees
+it. It writes ``findings-<round>.json`` in the working copy: each attack, whether it was
+refused, and how.
 """
 
 from __future__ import annotations
 
-import errno
 import json
 import os
-from collections.abc import Callable
+import sys
 from pathlib import Path
 from typing import Any
+
+# The sandbox's own hostile app has the attacks on the key file and its folder.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sandbox"))
+from hostile_app import _error, key_file, key_folder
 
 KEY_MARKER = "AGE-SECRET-KEY-"
 
@@ -32,58 +36,32 @@ print(f"Hello, {sys.argv[1]}!")
 """
 
 
-def _errno(function: Callable[[], object]) -> str | None:
-    """None when ``function`` succeeds, else its error's errno name."""
-    try:
-        function()
-    except OSError as exc:
-        return errno.errorcode.get(exc.errno or 0, type(exc).__name__)
-    return None
+def _telling(name: str, value: str, known: dict[str, Any]) -> bool:
+    """Whether a variable gives the key away (the test's own hints in HOSTILE_KNOWN aside)."""
+    if name == "HOSTILE_KNOWN":
+        return False
+    secrets = (known["key"], known["key_file"], KEY_MARKER)
+    return name.upper().startswith("HOLDOUT") or any(secret in value for secret in secrets)
 
 
 def environment(known: dict[str, Any]) -> tuple[bool, str]:
-    found = [
-        name
-        for name, value in os.environ.items()
-        if name != "HOSTILE_KNOWN"  # the test's own hints
-        and (
-            name.upper().startswith("HOLDOUT") or known["key_file"] in value or KEY_MARKER in value
-        )
-    ]
+    found = [name for name, value in os.environ.items() if _telling(name, value, known)]
     return not found, f"found {found}" if found else f"only {sorted(os.environ)}"
 
 
-def key_file(known: dict[str, Any]) -> tuple[bool, str]:
-    try:
-        text = Path(known["key_file"]).read_text()
-    except OSError as exc:
-        return True, f"cannot read: {exc.strerror}"
-    return KEY_MARKER not in text, f"read {len(text)} characters"
-
-
-def key_folder(known: dict[str, Any]) -> tuple[bool, str]:
-    folder = Path(known["key_file"]).parent
-    try:
-        names = os.listdir(folder)
-    except OSError as exc:
-        return True, f"cannot list: {exc.strerror}"
-    return not names, f"lists {names}"
-
-
 def other_processes(known: dict[str, Any]) -> tuple[bool, str]:
-    mine = {os.getpid(), os.getppid()}
     pids = sorted(int(name) for name in os.listdir("/proc") if name.isdigit())
     leaked = []
     for pid in pids:
         try:
-            environ = Path(f"/proc/{pid}/environ").read_bytes()
+            environ = Path(f"/proc/{pid}/environ").read_bytes().decode(errors="replace")
         except OSError:
             continue
-        if b"HOLDOUT_" in environ or KEY_MARKER.encode() in environ:
+        entries = (entry.partition("=") for entry in environ.split("\0") if entry)
+        if any(_telling(name, value, known) for name, _, value in entries):
             leaked.append(pid)
-    others = [pid for pid in pids if pid not in mine and pid > 2]
-    # In its own PID namespace: the sandbox's init and relay, itself, and nothing of the host.
-    return not leaked and len(pids) < 10, f"pids {pids} (others {others}), leaked {leaked}"
+    # In its own PID namespace: the sandbox's init, itself, and nothing of the host.
+    return not leaked and len(pids) < 10, f"pids {pids}, leaked {leaked}"
 
 
 def writes_outside(known: dict[str, Any]) -> tuple[bool, str]:
@@ -94,12 +72,12 @@ def writes_outside(known: dict[str, Any]) -> tuple[bool, str]:
         Path(known["project"], "planted.py"),
         Path("/tmp/planted"),
     ]
-    written = [str(path) for path in targets if _errno(lambda p=path: _append(p)) is None]
+    written = [str(path) for path in targets if _error(lambda p=path: _append(p)) is None]
     return not written, f"wrote {written}" if written else "every write refused"
 
 
 def working_copy_writable(known: dict[str, Any]) -> tuple[bool, str]:
-    error = _errno(lambda: Path("greet.py").write_text(GREET))
+    error = _error(lambda: Path("greet.py").write_text(GREET))
     return error is None, error or "wrote greet.py"
 
 

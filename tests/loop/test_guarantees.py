@@ -29,6 +29,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     project.write(".pytest_cache/v/cache/lastfailed", '{"S-000000000000-1": true}')
     known = {
         "key_file": str(project.key_file),
+        "key": project.key_text.strip().splitlines()[-1],
         "canary": CANARY,
         "project": str(project.root),
         "loop_dir": str(project.loop_dir),
