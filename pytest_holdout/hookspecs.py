@@ -64,7 +64,7 @@ def pytest_holdout_build(
     ``specs`` is the specs' folder (``--holdout-specs``, default ``specs`` in the rootdir);
     ``feedback`` the public feedback of the last holdout run (see ``pytest_holdout_feedback``),
     or None before the first. This process holds the keyholder's key: start the agent in the
-    sandbox (``pytest_holdout.loop.agents``, docs/loop.md), never in this process.
+    sandbox (``pytest_holdout.loop.build_hook.build_once``, docs/loop.md), never in this process.
     """
 
 

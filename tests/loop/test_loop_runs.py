@@ -4,6 +4,7 @@ or during its rounds: one clear line, a non-zero exit."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,54 @@ def test_an_evaluation_that_cannot_judge_stops_the_loop_naming_its_log(
     log = project.loop_dir / "round-1" / "evaluation.log"
     assert f"holdout: the evaluation exited 4 without a report; the end of {log}:" in done.stderr
     assert "the harness is broken" in done.stderr
+
+
+# An agent that tries the network: the allowed host through the proxy, then the same server
+# directly, then a host it was not allowed; it writes what happened into its working copy.
+NETWORK_AGENT = """\
+import json, os, socket, sys
+from urllib.parse import urlsplit
+
+allowed, port = os.environ["ECHO"], int(os.environ["ECHO"].rsplit(":", 1)[1])
+proxy = urlsplit(os.environ["HTTPS_PROXY"])
+seen = {}
+def tunnel(target):
+    with socket.create_connection((proxy.hostname, proxy.port), timeout=10) as sock:
+        sock.sendall(f"CONNECT {target} HTTP/1.1\\r\\n\\r\\n".encode())
+        head = sock.recv(1024)
+        if not head.startswith(b"HTTP/1.1 200"):
+            return head.split(b"\\r\\n")[0].decode()
+        sock.sendall(b"hello")
+        return sock.recv(1024).decode()
+seen["allowed"] = tunnel(allowed)
+seen["other host"] = tunnel("example.com:443")
+try:
+    socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    seen["direct"] = "connected"
+except OSError as exc:
+    seen["direct"] = type(exc).__name__
+seen["token"] = os.environ.get("TOKEN")
+open("network.json", "w").write(json.dumps(seen))
+"""
+
+
+@pytest.mark.bwrap
+def test_the_agent_reaches_allowed_hosts_through_the_proxy_and_nothing_else(
+    project: LoopProject, echo: tuple[str, int]
+) -> None:
+    project.write("network_agent.py", NETWORK_AGENT)
+    address = f"{echo[0]}:{echo[1]}"
+    done = project.loop(
+        "--agent", f"{sys.executable} {project.root / 'network_agent.py'}",
+        "--agent-allow", address, "--agent-env", f"ECHO={address}", "--agent-env", "TOKEN",
+        "--max-rounds", "1",
+        env=project.env(TOKEN="given"),
+    )  # fmt: skip
+    assert "round 1: " in done.stdout, done.stdout + done.stderr
+    seen = json.loads((project.workdir / "network.json").read_text())
+    assert seen == {
+        "allowed": "HELLO",
+        "other host": "HTTP/1.1 403 Forbidden",
+        "direct": "ConnectionRefusedError",
+        "token": "given",
+    }
