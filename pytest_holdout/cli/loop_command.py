@@ -14,6 +14,7 @@ from pytest_holdout.loop.evaluation import check_pytest_args
 from pytest_holdout.loop.proxy import parse_allowed
 from pytest_holdout.sandbox import SandboxError
 from pytest_holdout.sandbox.runner import parse_address
+from pytest_holdout.store import keys
 
 LOOP_DIR = ".holdout-loop"
 
@@ -162,18 +163,8 @@ def settings(args: argparse.Namespace, store: Path) -> LoopSettings:
     if pytest_args[:1] == ["--"]:
         pytest_args = pytest_args[1:]
     check_pytest_args(pytest_args, project, workdir)
-    for url in args.agent_forward:
-        try:
-            parse_address(url)
-        except SandboxError as exc:
-            raise UsageError(f"--agent-{exc}") from None
-    for host in args.agent_allow:
-        try:
-            parse_allowed(host)
-        except ValueError as exc:
-            raise UsageError(f"--agent-allow {exc}") from None
-    workdir.mkdir(parents=True, exist_ok=True)
-    return LoopSettings(
+    _check_network(args.agent_forward, args.agent_allow)
+    loop = LoopSettings(
         agent=Agent.parse(args.agent),
         project=project,
         store=store,
@@ -194,3 +185,21 @@ def settings(args: argparse.Namespace, store: Path) -> LoopSettings:
         allow=args.agent_allow,
         agent_timeout=args.agent_timeout,
     )
+    if not keys.has_identity(os.environ):
+        raise keys.NoIdentityError()  # the evaluation needs it; better said before round 1
+    workdir.mkdir(parents=True, exist_ok=True)
+    return loop
+
+
+def _check_network(forward: list[str], allow: list[str]) -> None:
+    """``--agent-forward`` and ``--agent-allow``, checked before round 1."""
+    for url in forward:
+        try:
+            parse_address(url)
+        except SandboxError as exc:
+            raise UsageError(f"--agent-{exc}") from None
+    for host in allow:
+        try:
+            parse_allowed(host)
+        except ValueError as exc:
+            raise UsageError(f"--agent-allow {exc}") from None

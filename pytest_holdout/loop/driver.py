@@ -8,6 +8,7 @@ agent's sandbox: the agent sees none of it, only ``LOOP_FEEDBACK``.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -52,9 +53,11 @@ class LoopSettings:
 
 
 def run_loop(
-    settings: LoopSettings, environ: Mapping[str, str], say: Callable[[str], None] = print
+    settings: LoopSettings, environ: Mapping[str, str], say: Callable[[str], None] | None = None
 ) -> bool:
-    """Run rounds until a reason to stop; True when the target was reached."""
+    """Run rounds until a reason to stop; True when the target was reached. Each line goes to
+    ``say`` (default: stdout, as it happens)."""
+    say = say or _print
     settings.loop_dir.mkdir(parents=True, exist_ok=True)
     for stale in settings.loop_dir.glob("round-*"):  # the last run's; history keeps their figures
         shutil.rmtree(stale)
@@ -70,8 +73,9 @@ def run_loop(
         feedback_state=state,
     )
     progress = Progress(settings.target, settings.max_rounds, settings.patience)
-    feedback_file = FeedbackFile(settings.target)
-    try:
+    with contextlib.ExitStack() as cleanup:
+        feedback_file = FeedbackFile(settings.target)
+        cleanup.callback(feedback_file.close)
         agents = AgentSandbox(
             settings.agent,
             workdir=settings.workdir,
@@ -85,34 +89,34 @@ def run_loop(
             allow=settings.allow,
             timeout=settings.agent_timeout,
         )
-        try:
-            say(
-                f"holdout loop: agent {settings.agent.description} in {settings.workdir}, "
-                f"target {settings.target:.3f}, at most {settings.max_rounds} round(s); "
-                f"logs in {settings.loop_dir}"
-            )
-            reason = None
-            while reason is None:
-                number = progress.rounds + 1
-                folder = settings.loop_dir / f"round-{number}"
-                folder.mkdir()
-                started = time.monotonic()
-                agent_run = agents.run(number)
-                (folder / AGENT_LOG).write_text(agent_run.log_text(), encoding="utf-8")
-                reset = number == 1 and (settings.reset_feedback or not state.exists())
-                evaluation = evaluator.run(folder, reset_feedback=reset)
-                feedback = public_feedback(evaluation.report, number, ids=settings.feedback_ids)
-                feedback_file.write(feedback)
-                seconds = time.monotonic() - started
-                append_history(settings.history, history_entry(feedback, settings.target, seconds))
-                say(round_line(number, feedback, seconds, agent_run.note()))
-                reason = progress.record(feedback["satisfaction"])
-        finally:
-            agents.close()
-    finally:
-        feedback_file.close()
+        cleanup.callback(agents.close)
+        say(
+            f"holdout loop: agent {settings.agent.description} in {settings.workdir}, "
+            f"target {settings.target:.3f}, at most {settings.max_rounds} round(s); "
+            f"logs in {settings.loop_dir}"
+        )
+        reason = None
+        while reason is None:
+            number = progress.rounds + 1
+            started = time.monotonic()
+            agent_run = agents.run(number)
+            folder = settings.loop_dir / f"round-{number}"
+            folder.mkdir()
+            (folder / AGENT_LOG).write_text(agent_run.log_text(), encoding="utf-8")
+            reset = number == 1 and (settings.reset_feedback or not state.exists())
+            evaluation = evaluator.run(folder, reset_feedback=reset)
+            feedback = public_feedback(evaluation.report, number, ids=settings.feedback_ids)
+            feedback_file.write(feedback)
+            seconds = time.monotonic() - started
+            append_history(settings.history, history_entry(feedback, settings.target, seconds))
+            say(round_line(number, feedback, seconds, agent_run.note()))
+            reason = progress.record(feedback["satisfaction"])
     say(progress.final_line(reason))
     return reason == REACHED
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)  # a line per round as it goes, even into a pipe
 
 
 def history_entry(feedback: Mapping[str, Any], target: float, seconds: float) -> dict[str, Any]:

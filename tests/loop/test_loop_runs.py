@@ -72,6 +72,7 @@ def test_a_ladder_releases_each_round_and_its_state_carries_on(project: LoopProj
         (["--holdout-feedback", "ladder", "--feedback-ids"], "--feedback-ids would give away"),
         (["--target", "2"], "--target takes a number from 0 to 1"),
         (["--specs", "nowhere"], "nowhere: no such folder (--specs)"),
+        ([], "holdout: no private key: set HOLDOUT_IDENTITY"),  # this test's environment has none
     ],
 )
 def test_what_cannot_work_is_refused_before_any_round(
@@ -82,6 +83,8 @@ def test_what_cannot_work_is_refused_before_any_round(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(project.root)
+    monkeypatch.delenv("HOLDOUT_IDENTITY", raising=False)
+    monkeypatch.delenv("HOLDOUT_IDENTITY_FILE", raising=False)
     status = main(["loop", "--specs", "specs", "--agent", "./agent.sh", *args])
     assert status in (1, 2)
     assert message in capsys.readouterr().err
