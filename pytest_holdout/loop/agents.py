@@ -70,6 +70,8 @@ class Agent:
         if not model:
             raise UsageError("--agent anthropic:MODEL: give the model, e.g. claude-sonnet-4-6")
         env = {name: environ[name] for name in ANTHROPIC_VARIABLES if environ.get(name)}
+        if "ANTHROPIC_API_KEY" not in env:
+            raise UsageError("--agent anthropic:MODEL needs ANTHROPIC_API_KEY")
         base = env.get("ANTHROPIC_BASE_URL", ANTHROPIC_API)
         parts = urlsplit(base)
         if not parts.hostname:

@@ -87,21 +87,21 @@ def run(model: str, max_turns: int = MAX_TURNS) -> int:
     listing = tools.list_files({}).text
     specs, feedback = Path(env.get("LOOP_SPECS", "specs")), Path(env.get("LOOP_FEEDBACK", ""))
     first = prompt(env.get("LOOP_ROUND", "?"), specs, feedback, listing)
-    messages: list[Any] = [{"role": "user", "content": first}]
-    client = anthropic.Anthropic()
     log("round", f"{env.get('LOOP_ROUND', '?')}, model {model}")
+    try:
+        return _converse(anthropic.Anthropic(), model, first, tools, max_turns)
+    except anthropic.AnthropicError as exc:  # the API's errors, and a client without a key
+        print(f"holdout agent: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _converse(client: Any, model: str, first: str, tools: Tools, max_turns: int) -> int:
+    """Call the model and its tools until it ends its turn, or the turn limit."""
+    messages: list[Any] = [{"role": "user", "content": first}]
     for _ in range(max_turns):
-        try:
-            response = client.messages.create(
-                model=model,
-                max_tokens=MAX_TOKENS,
-                system=SYSTEM,
-                tools=DEFINITIONS,
-                messages=messages,
-            )
-        except anthropic.APIError as exc:
-            print(f"holdout agent: {type(exc).__name__}: {exc}", file=sys.stderr)
-            return 1
+        response = client.messages.create(
+            model=model, max_tokens=MAX_TOKENS, system=SYSTEM, tools=DEFINITIONS, messages=messages
+        )
         messages.append({"role": "assistant", "content": response.to_param()["content"]})
         calls = []
         for block in response.content:

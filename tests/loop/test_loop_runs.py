@@ -72,6 +72,7 @@ def test_a_ladder_releases_each_round_and_its_state_carries_on(project: LoopProj
         (["--holdout-feedback", "ladder", "--feedback-ids"], "--feedback-ids would give away"),
         (["--target", "2"], "--target takes a number from 0 to 1"),
         (["--specs", "nowhere"], "nowhere: no such folder (--specs)"),
+        (["--agent", "anthropic:claude-sonnet-4-6"], "anthropic:MODEL needs ANTHROPIC_API_KEY"),
         ([], "holdout: no private key: set HOLDOUT_IDENTITY"),  # this test's environment has none
     ],
 )
@@ -85,6 +86,7 @@ def test_what_cannot_work_is_refused_before_any_round(
     monkeypatch.chdir(project.root)
     monkeypatch.delenv("HOLDOUT_IDENTITY", raising=False)
     monkeypatch.delenv("HOLDOUT_IDENTITY_FILE", raising=False)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     status = main(["loop", "--specs", "specs", "--agent", "./agent.sh", *args])
     assert status in (1, 2)
     assert message in capsys.readouterr().err
