@@ -4,15 +4,14 @@ then the build and feedback hooks in two gated pytest runs of the same project."
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from test_docs_examples import run_shell_example
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "loop.md"
 TEXT = DOCS.read_text()
@@ -27,42 +26,19 @@ def _block(section: str, language: str) -> str:
     return next(code for lang, code in blocks if lang == language)
 
 
-def _bash(
-    script: str, cwd: Path, *, stop_on_error: bool = True
-) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOLDOUT_")}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
-    if "HOLDOUT_IDENTITY_FILE=" not in script:  # the hooks' runs: the key the first example made
-        env["HOLDOUT_IDENTITY_FILE"] = str(cwd.parent / "keys" / "key.txt")
-    return subprocess.run(
-        ["bash", *(["-e"] if stop_on_error else []), "-c", script],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     base = tmp_path_factory.mktemp("docs")
-    first = _bash(_block("A first loop", "sh"), base)
+    first = run_shell_example("loop.md", r'holdout keygen -o "\$PWD/keys/key.txt".*?', base)
     project = base / "project"
     hooks = None
     if first.returncode == 0:
         conftest = project / "conftest.py"
-        conftest.write_text(
-            conftest.read_text()
-            + "\n\n"
-            + _block("From pytest: the build and feedback hooks", "python")
-        )
+        hook_code = _block("From pytest: the build and feedback hooks", "python")
+        conftest.write_text(f"{conftest.read_text()}\n\n{hook_code}")
         for path in (project / "app").iterdir():
             path.unlink()
-        # The first run fails half its trials (no gate): its exit status is 1.
-        hooks = _bash(
-            _block("From pytest: the build and feedback hooks", "sh"), project, stop_on_error=False
-        )
+        hooks = run_shell_example("loop.md", "export HOLDOUT_IDENTITY_FILE=.*?", project)
     yield {"first": first, "hooks": hooks, "project": project}
 
 
