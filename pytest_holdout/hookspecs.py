@@ -6,7 +6,6 @@ contract: public arguments only, except where a hook says otherwise.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
