@@ -51,3 +51,26 @@ def pytest_holdout_pinned_files(config: pytest.Config) -> list[Path]:
     itself, such as a twin's seed data. MANIFEST pins their hashes along with the step and
     fixture files, and a gated run whose files differ is refused. A file inside an installed
     package is named ``package:path`` in MANIFEST (``holdout_twins:slack/seed.yaml``)."""
+
+
+@hookspec
+def pytest_holdout_build(
+    config: pytest.Config, specs: Path, feedback: dict[str, Any] | None
+) -> None:
+    """Called once before collection when ``--holdout-build`` is given (in the xdist controller,
+    before any worker starts), so that an agent can build the software from its specs first.
+
+    ``specs`` is the specs' folder (``--holdout-specs``, default ``specs`` in the rootdir);
+    ``feedback`` the public feedback of the last holdout run (see ``pytest_holdout_feedback``),
+    or None before the first. This process holds the keyholder's key: start the agent in the
+    sandbox (``pytest_holdout.loop.build_hook.build_once``, docs/loop.md), never in this process.
+    """
+
+
+@hookspec
+def pytest_holdout_feedback(config: pytest.Config, feedback: dict[str, Any]) -> None:
+    """Called once at the end of a holdout session that ran trials, after
+    ``pytest_holdout_score``, with the public feedback an agent may see: ``round`` (this run's
+    number, counted in the pytest cache), the released ``satisfaction``, its ``interval``, the
+    ``trials`` counts, and per-id ``results`` only with ``--holdout-feedback-ids``
+    (docs/loop.md describes every field). The next ``--holdout-build`` gets it back."""

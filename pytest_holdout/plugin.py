@@ -16,11 +16,12 @@ from pytest_holdout.collection.isolation import running_holdout_item
 from pytest_holdout.collection.items import HoldoutScenario
 from pytest_holdout.outcomes.records import trial_seed
 from pytest_holdout.reports.junit import MODES as JUNIT_MODES
+from pytest_holdout.reports.public_feedback import FEEDBACK_CACHE_KEY
 from pytest_holdout.sandbox import MODES
 from pytest_holdout.session.run import register
 from pytest_holdout.sut import holdout_sut
 
-__all__ = ["holdout_chaos", "holdout_seed", "holdout_sut"]
+__all__ = ["holdout_app_dir", "holdout_chaos", "holdout_seed", "holdout_sut"]
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -198,6 +199,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the harness files this run uses (JSON: name -> path) to PATH after "
         "collection; `holdout manifest` signs their hashes",
     )
+    group.addoption(
+        "--holdout-build",
+        action="store_true",
+        help="before collecting, call the pytest_holdout_build hook, so that a plugin or "
+        "conftest can have an agent build the software from --holdout-specs (docs/loop.md)",
+    )
+    group.addoption(
+        "--holdout-specs",
+        default=None,
+        metavar="DIR",
+        help="the specs the software is built from, for pytest_holdout_build "
+        "(default: ini holdout_specs, specs)",
+    )
+    group.addoption(
+        "--holdout-feedback-ids",
+        action="store_true",
+        help="the pytest_holdout_feedback hook's feedback holds per-id results too",
+    )
+    group.addoption(
+        "--holdout-app",
+        default=None,
+        metavar="DIR",
+        help="the folder of the software under test, for the holdout_app_dir fixture "
+        "(default: the rootdir; holdout loop gives its agent's working copy)",
+    )
+    parser.addini("holdout_specs", "the specs' folder", default="specs")
     parser.addini("holdout_judge_model", "the judge's model", default="claude-sonnet-4-6")
     parser.addini("holdout_judge_votes", "judge votes per judged step", default="1")
     parser.addini("holdout_judge_temperature", "the judge's temperature", default="")
@@ -222,6 +249,29 @@ def pytest_configure(config: pytest.Config) -> None:
         run = register(config)
         install(config, run)
         _add_store_to_args(config, run.store.root)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """``--holdout-build``: the build comes before collection, and in the xdist controller
+    before any worker starts (xdist starts them in its own, later, ``pytest_sessionstart``)."""
+    config = session.config
+    if not config.getoption("holdout_build") or hasattr(config, "workerinput"):
+        return
+    if not config.pluginmanager.hook.pytest_holdout_build.get_hookimpls():
+        raise pytest.UsageError(
+            "--holdout-build: no plugin or conftest implements pytest_holdout_build"
+        )
+    option = config.getoption("holdout_specs")
+    # As pytest does: a path on the command line is the caller's, one in the ini file the ini's.
+    specs = (
+        config.invocation_params.dir / option
+        if option
+        else config.rootpath / config.getini("holdout_specs")
+    )
+    cache = getattr(config, "cache", None)
+    feedback = cache.get(FEEDBACK_CACHE_KEY, None) if cache is not None else None
+    config.hook.pytest_holdout_build(config=config, specs=specs.resolve(), feedback=feedback)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -254,6 +304,16 @@ def holdout_seed(request: pytest.FixtureRequest) -> int:
     if isinstance(item, HoldoutScenario):
         return trial_seed(base, item.item_id, item.trial)
     return base
+
+
+@pytest.fixture
+def holdout_app_dir(request: pytest.FixtureRequest) -> Path:
+    """The folder of the software under test: ``--holdout-app DIR``, else the rootdir. Steps
+    start the software from there (``holdout_sut([...], cwd=holdout_app_dir)``), so that the
+    same steps judge the project itself and the working copy of ``holdout loop``'s agent."""
+    config = request.config
+    app = config.getoption("holdout_app")
+    return (config.invocation_params.dir / app).resolve() if app else config.rootpath
 
 
 @pytest.fixture

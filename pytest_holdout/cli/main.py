@@ -48,6 +48,7 @@ EXTENSIONS = [
     "pytest_holdout.cli.report_commands",
     "pytest_holdout.cli.spec_commands",
     "pytest_holdout.cli.guard",
+    "pytest_holdout.cli.loop_command",
     "holdout_twins.cli",
     "pytest_holdout.demo",
 ]

@@ -23,6 +23,7 @@ from pytest_holdout.reports import scoring
 from pytest_holdout.reports.history import append_history
 from pytest_holdout.reports.json_report import build_report, write_report
 from pytest_holdout.reports.junit import agree_with_gate
+from pytest_holdout.reports.public_feedback import FEEDBACK_CACHE_KEY, public_feedback
 from pytest_holdout.reports.sealed import write_sealed
 from pytest_holdout.reports.summary import github_summary_markdown, junit_properties
 from pytest_holdout.reports.summary import terminal_lines as figures
@@ -48,6 +49,7 @@ class ReportPlan:
     sealed_path: Path | None = None
     recipients: Sequence[Any] = field(default_factory=tuple)
     sandbox: str | None = None  # what ran the app under test: "bwrap", or "none" (unsandboxed)
+    feedback_ids: bool = False  # the feedback hook gets per-id results
 
 
 @dataclass(frozen=True)
@@ -149,8 +151,23 @@ def finish_session(
         run_body = {"report": sealed_report, "details": sorted(sealed_details)}
         write_sealed(plan.sealed_path, run_body, plan.recipients)
     session.config.hook.pytest_holdout_score(report=public_report, config=session.config)
+    if outcomes:
+        _tell_feedback(session.config, public_report, plan.feedback_ids)
     _apply_gate(session, result, ordinary_failures, withheld)
     return result
+
+
+def _tell_feedback(config: pytest.Config, report: dict[str, Any], ids: bool) -> None:
+    """The public feedback to the hook, and to the pytest cache, where the next
+    ``--holdout-build`` finds it and the next run counts its round from."""
+    cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
+    last = cache.get(FEEDBACK_CACHE_KEY, None) if cache is not None else None
+    last_round = last.get("round") if isinstance(last, dict) else None
+    round_number = (last_round if isinstance(last_round, int) else 0) + 1
+    feedback = public_feedback(report, round_number, ids=ids)
+    if cache is not None:
+        cache.set(FEEDBACK_CACHE_KEY, feedback)
+    config.hook.pytest_holdout_feedback(config=config, feedback=feedback)
 
 
 def _apply_gate(

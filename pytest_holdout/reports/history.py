@@ -40,7 +40,8 @@ class Point:
             satisfaction=figures["satisfaction"],
             lower=interval.get("lower"),
             upper=interval.get("upper"),
-            judged=figures["trials"]["judged"],
+            # A holdout loop round under a reusable-holdout rule withholds the trial counts.
+            judged=(figures["trials"] or {}).get("judged", 0),
             minimum=gate.get("minimum") if gate.get("enabled") else None,
         )
 

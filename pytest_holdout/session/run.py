@@ -137,6 +137,7 @@ class HoldoutRun:
             sealed_path=settings.sealed_path,
             recipients=self.recipients,
             sandbox=sandbox_name(self.config),
+            feedback_ids=settings.feedback_ids,
         )
 
     # -- hooks -------------------------------------------------------------------------------

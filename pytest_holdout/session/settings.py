@@ -40,6 +40,7 @@ class RunSettings:
     judge: JudgeSettings
     pinned: tuple[str, ...]  # globs of further harness files, relative to the project
     harness_list: Path | None  # where to write the harness files, for `holdout manifest`
+    feedback_ids: bool
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> RunSettings:
@@ -68,6 +69,7 @@ class RunSettings:
             judge=judge_settings(config),
             pinned=_string_list(config.rootpath, "pinned", "a list of globs"),
             harness_list=_path(config, "holdout_list_harness"),
+            feedback_ids=config.getoption("holdout_feedback_ids"),
         )
 
 
