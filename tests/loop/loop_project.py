@@ -14,8 +14,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_holdout.scenarios.parsing import count_scenarios
-from pytest_holdout.store import keys, manifest
+from pytest_holdout.store import keys
 from pytest_holdout.store.files import RECIPIENTS, STORE_DIR, Store
 
 CANARY = "CANARY-5c1e77a2"  # in the scenarios' text and data: it must never reach the agent
@@ -130,8 +129,15 @@ def make_project(base: Path, key_folder: str = "keys") -> LoopProject:
     (store_dir / RECIPIENTS).write_text(f"{identity.recipient}\n")
     store = Store(store_dir)
     store.add(SCENARIOS.encode())
-    manifest.sign(store, [identity], count_scenarios)
     project = LoopProject(root, key_file, key_text)
     project.write("conftest.py", HARNESS)
     project.write("specs/greet.md", SPEC)
+    # As the keyholder signs: `holdout manifest`, which pins the harness (conftest.py) too.
+    subprocess.run(
+        [sys.executable, "-m", "pytest_holdout", "manifest", "--store-id", "acme/loop"],
+        cwd=root,
+        env={**os.environ, keys.IDENTITY_VAR: key_text},
+        check=True,
+        capture_output=True,
+    )
     return project

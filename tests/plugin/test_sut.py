@@ -11,9 +11,7 @@ from typing import Any
 
 import pytest
 
-from pytest_holdout.scenarios.parsing import count_scenarios
-from pytest_holdout.store import keys, manifest
-from pytest_holdout.store.files import Store
+from pytest_holdout.store import keys
 
 from holdout_project import CANARY, HoldoutProject
 
@@ -97,8 +95,7 @@ Feature: Loud
 
 
 def _sign(project: HoldoutProject) -> None:
-    identities = keys.load_identities({keys.IDENTITY_FILE_VAR: str(project.key_file)})
-    manifest.sign(Store(project.store), identities, count_scenarios)
+    project.sign()
 
 
 def _gated(project: HoldoutProject, steps: str, scenario: str) -> None:
