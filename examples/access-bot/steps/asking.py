@@ -14,9 +14,8 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from steps.world import CHANNEL, Story, Thread, eventually
-
 from pytest_holdout import parsers, step, then
+from steps.world import CHANNEL, Story, Thread, eventually
 
 
 def _mention(story: Story) -> str:

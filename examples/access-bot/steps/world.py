@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from pytest_holdout import given
+from pytest_holdout import given, parsers, then, when
 
 EXAMPLE = Path(__file__).resolve().parents[1]
 SEED = EXAMPLE / "seed"
@@ -107,10 +107,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@given("the access bot is running")
-def bot_running(story: Story, slack: Any, jira: Any, okta: Any, holdout_sut: Any) -> None:
-    port = _free_port()
-    environment = {
+def _settings(slack: Any, jira: Any, okta: Any, port: int) -> dict[str, str]:
+    """The bot's environment: where the twins are, and its credentials for each."""
+    return {
         "ACCESS_BOT_PORT": str(port),
         "SLACK_API_URL": f"{slack.base_url}/api",
         "SLACK_BOT_TOKEN": slack.token,
@@ -122,9 +121,18 @@ def bot_running(story: Story, slack: Any, jira: Any, okta: Any, holdout_sut: Any
         "OKTA_ORG_URL": okta.base_url,
         "OKTA_API_TOKEN": okta.token,
     }
-    story.bot = holdout_sut(
+
+
+def _start(holdout_sut: Any, environment: dict[str, str], port: int) -> Any:
+    return holdout_sut(
         [sys.executable, "-m", "access_bot"], env=environment, cwd=EXAMPLE, expose=[port]
     )
+
+
+@given("the access bot is running")
+def bot_running(story: Story, slack: Any, jira: Any, okta: Any, holdout_sut: Any) -> None:
+    port = _free_port()
+    story.bot = _start(holdout_sut, _settings(slack, jira, okta, port), port)
     story.bot.wait_listening(port, timeout=30)
     story.url = story.bot.url(port)
     with slack.lock:
@@ -140,3 +148,20 @@ def bot_running(story: Story, slack: Any, jira: Any, okta: Any, holdout_sut: Any
         "secret": WEBHOOK_SECRET,
     }
     jira.act_as(BOT_ACCOUNT).call("POST", "/rest/webhooks/1.0/webhook", webhook)
+
+
+@when(parsers.parse("the bot is started without {variable}"))
+def started_without(
+    story: Story, slack: Any, jira: Any, okta: Any, holdout_sut: Any, variable: str
+) -> None:
+    port = _free_port()
+    environment = _settings(slack, jira, okta, port)
+    environment.pop(variable)
+    story.bot = _start(holdout_sut, environment, port)
+    story.bot.wait(timeout=30)
+
+
+@then(parsers.parse("the bot exits with status {status:d} naming {variable}"))
+def exits_naming(story: Story, status: int, variable: str) -> None:
+    assert story.bot.returncode == status, f"the bot exited with {story.bot.returncode}"
+    assert variable in story.bot.stderr, f"its error output does not name {variable}"
