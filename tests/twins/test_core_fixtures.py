@@ -119,3 +119,42 @@ def test_each_xdist_worker_runs_its_own_twins_once(pytester: pytest.Pytester):
     assert len(ports_by_worker) == 2
     assert all(len(ports) == 1 for ports in ports_by_worker.values())
     assert len({port for ports in ports_by_worker.values() for port in ports}) == 2
+
+
+def test_twin_seed_data_starts_each_named_twin_from_a_file_or_a_mapping(
+    pytester: pytest.Pytester,
+):
+    pytester.makefile(
+        ".yaml",
+        workspace="""
+        team: {id: T0OTHER001, name: Other Inc, domain: other}
+        bot: {user: U0BOT00001, bot_id: B0BOT00001, name: other-bot, real_name: Other Bot}
+        app: {id: A0OTHER001, signing_secret: s3cr3t, verification_token: t0k3n}
+        users: [{id: U0ZOE00001, name: zoe, real_name: Zoe Zed, email: zoe@other.example}]
+        channels: [{id: C0ONLY0001, name: only, creator: U0ZOE00001, members: [U0ZOE00001]}]
+        """,
+    )
+    pytester.makeconftest(
+        """
+        from pathlib import Path
+
+        import pytest
+
+        @pytest.fixture(scope="session")
+        def twin_seed_data():
+            return {"slack": Path(__file__).with_name("workspace.yaml")}
+        """
+    )
+    pytester.makepyfile(
+        test_seeded="""
+        def test_slack_from_the_file(twin):
+            slack = twin("slack")
+            assert "U0ZOE00001" in slack.state.users and "U0ALICE001" not in slack.state.users
+            assert slack.signing_secret == "s3cr3t"
+
+        def test_the_others_from_their_own_seed(twin):
+            assert twin("jira").state.user("alice@twin.example") is not None
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
