@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+REPO = Path(__file__).resolve().parents[2]
+
 USES_SLACK = """
     from slack_sdk import WebClient
 
@@ -89,7 +91,7 @@ def test_the_holdout_seed_and_chaos_fixtures_are_honoured(pytester: pytest.Pytes
 
 
 def test_the_documented_pytest_example_passes(pytester: pytest.Pytester):
-    docs = Path(__file__).resolve().parents[2] / "docs" / "twins.md"
+    docs = REPO / "docs" / "twins.md"
     section = docs.read_text().split("## In a pytest suite", 1)[1]
     pytester.makepyfile(test_documented=section.split("```python\n", 1)[1].split("```", 1)[0])
 
@@ -121,38 +123,22 @@ def test_each_xdist_worker_runs_its_own_twins_once(pytester: pytest.Pytester):
     assert len({port for ports in ports_by_worker.values() for port in ports}) == 2
 
 
-def test_twin_seed_data_starts_each_named_twin_from_a_file_or_a_mapping(
+def test_the_documented_twin_seed_data_starts_named_twins_from_the_projects_files(
     pytester: pytest.Pytester,
 ):
-    pytester.makefile(
-        ".yaml",
-        workspace="""
-        team: {id: T0OTHER001, name: Other Inc, domain: other}
-        bot: {user: U0BOT00001, bot_id: B0BOT00001, name: other-bot, real_name: Other Bot}
-        app: {id: A0OTHER001, signing_secret: s3cr3t, verification_token: t0k3n}
-        users: [{id: U0ZOE00001, name: zoe, real_name: Zoe Zed, email: zoe@other.example}]
-        channels: [{id: C0ONLY0001, name: only, creator: U0ZOE00001, members: [U0ZOE00001]}]
-        """,
-    )
-    pytester.makeconftest(
-        """
-        from pathlib import Path
-
-        import pytest
-
-        @pytest.fixture(scope="session")
-        def twin_seed_data():
-            return {"slack": Path(__file__).with_name("workspace.yaml")}
-        """
-    )
+    docs = (REPO / "docs" / "twins.md").read_text().split("### A project's own seed data", 1)[1]
+    pytester.makeconftest(docs.split("```python\n", 1)[1].split("```", 1)[0])
+    (pytester.path / "seed").mkdir()
+    for name in ("slack", "okta"):  # the access-bot example's company
+        seed = REPO / "examples" / "access-bot" / "seed" / f"{name}.yaml"
+        (pytester.path / "seed" / f"{name}.yaml").write_text(seed.read_text())
     pytester.makepyfile(
         test_seeded="""
-        def test_slack_from_the_file(twin):
-            slack = twin("slack")
-            assert "U0ZOE00001" in slack.state.users and "U0ALICE001" not in slack.state.users
-            assert slack.signing_secret == "s3cr3t"
+        def test_slack_and_okta_from_the_projects_files(twin):
+            assert "C0ACCESS01" in twin("slack").state.conversations
+            assert twin("okta").state.find_user("erin@example.com") is None
 
-        def test_the_others_from_their_own_seed(twin):
+        def test_jira_from_its_own_seed(twin):
             assert twin("jira").state.user("alice@twin.example") is not None
         """
     )
