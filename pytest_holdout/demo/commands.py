@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import subprocess
 import sys
@@ -32,3 +33,16 @@ def run(
     if done.returncode not in (0, 1):
         raise HoldoutError(f"demo: `{line}` exited {done.returncode}:\n{done.stderr.strip()}")
     return done.stdout
+
+
+def satisfaction(report: Path) -> str:
+    """The sentence a demo closes on, from the gated run's JSON report: the score, its interval,
+    the trials and what ran the bot."""
+    public = json.loads(report.read_text())
+    figures = public["figures"]
+    interval = figures["interval"]
+    return (
+        f"satisfaction {figures['satisfaction']:.3f} "
+        f"(95% interval {interval['lower']:.3f}-{interval['upper']:.3f}) over "
+        f"{figures['trials']['total']} trials, the bot run by sandbox {public['meta']['sandbox']}"
+    )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 import tempfile
@@ -90,12 +89,12 @@ def run(args: argparse.Namespace) -> int:
         f"  harness         {_shown(example / 'steps')}/ and {_shown(example / 'seed')}/ "
         "(the twins' data)\n"
         f"  holdout         {_shown(example / 'scenarios_encrypted')}/, its MANIFEST signed\n"
-        f"  key             {_shown(key)}: a DEMO KEY, shipped so that this runs anywhere;\n"
-        "                  anyone can read these scenarios with it. A real key stays in the\n"
-        "                  gated job's secret store, never in a repository."
+        f"  key             {_shown(key)}: a DEMO KEY, shipped so that\n"
+        "                  this runs anywhere: anyone can read these scenarios with it. A real\n"
+        "                  key stays in the gated job's secret store, never in a repository."
     )
-    commands.run([sys.executable, "-m", "pytest_holdout", "list"], example, env,
-                 shown="holdout list")  # fmt: skip
+    listing = [sys.executable, "-m", "pytest_holdout", "list"]
+    commands.run(listing, example, env, shown="holdout list")
 
     sandbox = "sandboxed (bubblewrap)"
     report, sealed = out / "holdout.json", out / "holdout-report.age"
@@ -115,14 +114,7 @@ def run(args: argparse.Namespace) -> int:
     commands.run(gated, example, keyholder, shown=shown)
 
     commands.say("3. The result")
-    public = json.loads(report.read_text())
-    figures = public["figures"]
-    interval = figures["interval"]
-    print(
-        f"satisfaction {figures['satisfaction']:.3f} "
-        f"(95% interval {interval['lower']:.3f}-{interval['upper']:.3f}) over "
-        f"{figures['trials']['total']} trials, the bot run by sandbox {public['meta']['sandbox']}."
-    )
+    print(f"{commands.satisfaction(report)}.")
     print("The public output above named no scenario: opaque ids and figures only.")
     print(f"\nThe sealed report, with every step of every trial: {_shown(sealed)}")
     print("Only a keyholder can open it; the DEMO KEY can:")

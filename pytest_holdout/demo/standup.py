@@ -11,7 +11,6 @@ opaque ids and scores only), and the keyholder opens the sealed report to see wh
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -96,15 +95,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"({unsandboxed}: this demo runs the bot unsandboxed)")
         gated.append("--holdout-sandbox=none")
     commands.run(gated, workdir, keyholder)
-    public = json.loads(report.read_text())
-    figures = public["figures"]
-    interval = figures["interval"]
-    print(
-        f"\nsatisfaction {figures['satisfaction']:.3f} "
-        f"(95% interval {interval['lower']:.3f}-{interval['upper']:.3f}) over "
-        f"{figures['trials']['total']} trials, the bot run by sandbox "
-        f"{public['meta']['sandbox']}: the public output named no scenario."
-    )
+    print(f"\n{commands.satisfaction(report)}: the public output named no scenario.")
 
     commands.say("6. Only the keyholder can read what failed")
     opened = commands.run([*holdout, "report", "open", sealed.name], workdir, keyholder, show=False)
