@@ -23,6 +23,7 @@ from pytest_holdout.store.keys import IDENTITY_FILE_VAR
 
 EXAMPLE = Path("examples") / "access-bot"
 DEMO_KEY = "demo-identity.txt"
+STORE_ID = "pytest-holdout/examples/access-bot"  # the name the example's MANIFEST was signed for
 TRIALS = 1  # the example's scenarios are deterministic: one trial each tells it all
 MIN_SATISFACTION = 0.9
 GAP = (
@@ -76,8 +77,10 @@ def run(args: argparse.Namespace) -> int:
     key = example / DEMO_KEY
     with contextlib.suppress(OSError):  # git checks files out readable by all; keys want 0600
         key.chmod(0o600)
-    # Nothing of the user's own keys or settings: the demo key is the only key.
+    # Nothing of the user's own keys or settings: the demo key is the only key, and the example's
+    # store is its own, whichever repository a CI job runs this in.
     env = {name: value for name, value in os.environ.items() if not name.startswith("HOLDOUT_")}
+    env["HOLDOUT_STORE_ID"] = STORE_ID
     keyholder = {**env, IDENTITY_FILE_VAR: str(key)}
 
     print(f"pytest-holdout: the main job on {_shown(example)} (no account, no network)")
