@@ -123,16 +123,20 @@ def _settings(slack: Any, jira: Any, okta: Any, port: int) -> dict[str, str]:
     }
 
 
-def _start(holdout_sut: Any, environment: dict[str, str], port: int) -> Any:
+def _start(holdout_sut: Any, app_dir: Path, environment: dict[str, str], port: int) -> Any:
+    """The bot from ``app_dir`` (``holdout_app_dir``: this folder, or ``holdout loop``'s working
+    copy), in the sandbox."""
     return holdout_sut(
-        [sys.executable, "-m", "access_bot"], env=environment, cwd=EXAMPLE, expose=[port]
+        [sys.executable, "-m", "access_bot"], env=environment, cwd=app_dir, expose=[port]
     )
 
 
 @given("the access bot is running")
-def bot_running(story: Story, slack: Any, jira: Any, okta: Any, holdout_sut: Any) -> None:
+def bot_running(
+    story: Story, slack: Any, jira: Any, okta: Any, holdout_sut: Any, holdout_app_dir: Path
+) -> None:
     port = _free_port()
-    story.bot = _start(holdout_sut, _settings(slack, jira, okta, port), port)
+    story.bot = _start(holdout_sut, holdout_app_dir, _settings(slack, jira, okta, port), port)
     story.bot.wait_listening(port, timeout=30)
     story.url = story.bot.url(port)
     with slack.lock:
@@ -152,12 +156,18 @@ def bot_running(story: Story, slack: Any, jira: Any, okta: Any, holdout_sut: Any
 
 @when(parsers.parse("the bot is started without {variable}"))
 def started_without(
-    story: Story, slack: Any, jira: Any, okta: Any, holdout_sut: Any, variable: str
+    story: Story,
+    slack: Any,
+    jira: Any,
+    okta: Any,
+    holdout_sut: Any,
+    holdout_app_dir: Path,
+    variable: str,
 ) -> None:
     port = _free_port()
     environment = _settings(slack, jira, okta, port)
     environment.pop(variable)
-    story.bot = _start(holdout_sut, environment, port)
+    story.bot = _start(holdout_sut, holdout_app_dir, environment, port)
     story.bot.wait(timeout=30)
 
 
