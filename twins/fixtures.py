@@ -10,6 +10,10 @@ once per process (so once per xdist worker), and stop when the session ends::
 
 With ``--twin-tls`` the twins serve https; ``twin.ca_file`` is the certificate to trust.
 
+Each twin starts from its own ``seed.yaml`` unless the ``twin_seed_data`` fixture, which a
+project overrides in a conftest or step module, names other seed data for it (a mapping, or the
+path of a YAML or JSON file).
+
 The seed and chaos come from the holdout plugin when it runs a scenario trial: a ``holdout_seed``
 fixture resets the twins under that seed, a ``holdout_chaos`` rate above 0 turns on random
 faults for the test. Without them the seed is 0 and chaos is off.
@@ -17,7 +21,8 @@ faults for the test. Without them the seed is 0 and chaos is off.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +30,10 @@ import pytest
 
 from holdout_twins import TWINS, twin_class
 from holdout_twins.core import LocalCA, Twin
+from holdout_twins.core.seed import load_seed
+
+# What ``twin_seed_data`` gives for one twin: the seed data, or the file holding it.
+SeedSource = Mapping[str, Any] | str | os.PathLike[str]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,15 +50,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 class TwinPool:
     """The twins running in this process, by name, each started on first request (over https
-    with a certificate from ``tls`` when given)."""
+    with a certificate from ``tls`` when given), from ``seed_data[name]`` when given."""
 
-    def __init__(self, tls: LocalCA | None = None) -> None:
+    def __init__(
+        self, tls: LocalCA | None = None, seed_data: Mapping[str, SeedSource] | None = None
+    ) -> None:
         self._running: dict[str, Twin] = {}
         self.tls = tls
+        self.seed_data = dict(seed_data or {})
 
     def get(self, name: str) -> Twin:
         if name not in self._running:
-            self._running[name] = twin_class(name)().start(tls=self.tls)
+            source = self.seed_data.get(name)
+            if isinstance(source, (str, os.PathLike)):
+                source = load_seed(source)
+            self._running[name] = twin_class(name)(seed_data=source).start(tls=self.tls)
         return self._running[name]
 
     def stop_all(self) -> None:
@@ -99,8 +114,22 @@ def _optional_fixture(request: pytest.FixtureRequest, name: str, default: Any) -
 
 
 @pytest.fixture(scope="session")
+def twin_seed_data() -> Mapping[str, SeedSource]:
+    """The seed data of each twin, by name: a mapping or a YAML/JSON file's path. Empty here (each
+    twin starts from its own ``seed.yaml``); override it in a conftest or step module::
+
+        @pytest.fixture(scope="session")
+        def twin_seed_data():
+            return {"slack": Path(__file__).parent / "seed" / "slack.yaml"}
+    """
+    return {}
+
+
+@pytest.fixture(scope="session")
 def twin_pool(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    twin_seed_data: Mapping[str, SeedSource],
 ) -> Iterator[TwinPool]:
     """Every twin started in this process; stopped at the end of the session. With
     ``--twin-tls`` (or ``twin_tls = true``) they serve https, with a CA of the session's own in
@@ -108,7 +137,7 @@ def twin_pool(
     option = request.config.getoption("twin_tls")
     tls_wanted = request.config.getini("twin_tls") if option is None else option
     tls = LocalCA.ensure(tmp_path_factory.mktemp("twin-tls")) if tls_wanted else None
-    pool = TwinPool(tls)
+    pool = TwinPool(tls, twin_seed_data)
     yield pool
     pool.stop_all()
 

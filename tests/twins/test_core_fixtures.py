@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+REPO = Path(__file__).resolve().parents[2]
+
 USES_SLACK = """
     from slack_sdk import WebClient
 
@@ -89,7 +91,7 @@ def test_the_holdout_seed_and_chaos_fixtures_are_honoured(pytester: pytest.Pytes
 
 
 def test_the_documented_pytest_example_passes(pytester: pytest.Pytester):
-    docs = Path(__file__).resolve().parents[2] / "docs" / "twins.md"
+    docs = REPO / "docs" / "twins.md"
     section = docs.read_text().split("## In a pytest suite", 1)[1]
     pytester.makepyfile(test_documented=section.split("```python\n", 1)[1].split("```", 1)[0])
 
@@ -119,3 +121,26 @@ def test_each_xdist_worker_runs_its_own_twins_once(pytester: pytest.Pytester):
     assert len(ports_by_worker) == 2
     assert all(len(ports) == 1 for ports in ports_by_worker.values())
     assert len({port for ports in ports_by_worker.values() for port in ports}) == 2
+
+
+def test_the_documented_twin_seed_data_starts_named_twins_from_the_projects_files(
+    pytester: pytest.Pytester,
+):
+    docs = (REPO / "docs" / "twins.md").read_text().split("### A project's own seed data", 1)[1]
+    pytester.makeconftest(docs.split("```python\n", 1)[1].split("```", 1)[0])
+    (pytester.path / "seed").mkdir()
+    for name in ("slack", "okta"):  # the access-bot example's company
+        seed = REPO / "examples" / "access-bot" / "seed" / f"{name}.yaml"
+        (pytester.path / "seed" / f"{name}.yaml").write_text(seed.read_text())
+    pytester.makepyfile(
+        test_seeded="""
+        def test_slack_and_okta_from_the_projects_files(twin):
+            assert "C0ACCESS01" in twin("slack").state.conversations
+            assert twin("okta").state.find_user("erin@example.com") is None
+
+        def test_jira_from_its_own_seed(twin):
+            assert twin("jira").state.user("alice@twin.example") is not None
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
