@@ -80,6 +80,12 @@ def test_add_refuses_an_empty_step_and_keeps_the_draft(
     assert draft.exists() and Store(project / "scenarios_encrypted").ids() == []
 
 
+def about_the_draft(err: str) -> str:
+    """What ``holdout add`` printed, less its warning that RECIPIENTS is unchecked (this
+    project trusts no signing key yet)."""
+    return "".join(line for line in err.splitlines(True) if "is not checked:" not in line)
+
+
 def test_add_warns_about_a_cut_text_and_delete_source_then_adds_nothing(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -92,14 +98,14 @@ def test_add_warns_about_a_cut_text_and_delete_source_then_adds_nothing(
     )
 
     assert cli.main(["add", "--delete-source", "weekly.yaml"]) == 1
-    assert capsys.readouterr().err == warning + (
+    assert about_the_draft(capsys.readouterr().err) == warning + (
         "holdout: weekly.yaml: not added, and kept: fix what the warnings say, or add it "
         "without --delete-source\n"
     )
     assert draft.exists() and store.ids() == []
 
     assert cli.main(["add", "weekly.yaml"]) == 0  # kept as written, with the warning
-    assert capsys.readouterr().err == warning
+    assert about_the_draft(capsys.readouterr().err) == warning
     assert len(store.ids()) == 1
 
 

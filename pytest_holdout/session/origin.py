@@ -144,9 +144,16 @@ def _ini_origin(config: pytest.Config, sources: Sources, name: str) -> str | Non
         return None
     if named(sources.with_environment.override_ini):
         return "-o in PYTEST_ADDOPTS"
-    if named(getattr(config.option, "override_ini", None)) or name in config.inicfg:
+    if named(getattr(config.option, "override_ini", None)) or _in_ini_file(config, name):
         return f"{sources.inifile} (the repository's configuration)"
     return None
+
+
+def _in_ini_file(config: pytest.Config, name: str) -> bool:
+    # pytest 9 deprecates Config.inicfg (a warning in every gated run) and has no public way to
+    # ask whether the file set a value, as opposed to its default; older pytest has no _inicfg.
+    values = getattr(config, "_inicfg", None)
+    return name in (config.inicfg if values is None else values)
 
 
 def _refuse_selection_by_path(config: pytest.Config, sources: Sources, store: Path) -> None:

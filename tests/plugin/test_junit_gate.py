@@ -28,6 +28,7 @@ def mixed(project: HoldoutProject) -> HoldoutProject:
 
 
 def junit(project: HoldoutProject, *args: str) -> tuple[pytest.RunResult, ET.Element]:
+    project.sign()  # a gate makes the run a gated one, which checks MANIFEST
     result = project.run("--holdout-trials", "2", "--junitxml", "junit.xml", *args)
     suite = ET.parse(Path(project.pytester.path) / "junit.xml").getroot().find("testsuite")
     assert suite is not None

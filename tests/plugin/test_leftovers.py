@@ -116,6 +116,7 @@ def late(project: HoldoutProject) -> HoldoutProject:
 
 def run_then_ordinary(project: HoldoutProject, *args: str) -> pytest.RunResult:
     sealed = project.pytester.path / "sealed.age"
+    project.sign()  # a sealed report makes the run a gated one, which checks MANIFEST
     return project.run(
         "scenarios_encrypted",
         "test_after.py",

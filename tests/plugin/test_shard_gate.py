@@ -37,6 +37,7 @@ def add_per_shard(project: HoldoutProject, count: int) -> None:
 def sharded(project: HoldoutProject) -> HoldoutProject:
     project.steps(PASS_AND_FAIL_STEPS)
     add_per_shard(project, PER_SHARD)
+    project.sign()  # a gate makes the run a gated one, which checks MANIFEST
     return project
 
 

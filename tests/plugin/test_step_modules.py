@@ -75,6 +75,7 @@ def test_a_failing_step_of_a_step_module_explains_itself_in_the_sealed_report(
 ) -> None:
     weekly_project(project, package=False)
     project.add(WEEKLY)
+    project.sign()  # a sealed report makes the run a gated one, which checks MANIFEST
     console(project, "pytest", "--holdout", "-p", "no:randomly", "--holdout-sealed-report", "r.age")
     opened = console(project, "holdout", "report", "open", "r.age").stdout
     # The rewritten assert shows the values compared, as it would for a step in conftest.py.
