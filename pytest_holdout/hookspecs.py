@@ -37,7 +37,12 @@ def pytest_holdout_score(report: dict[str, Any], config: pytest.Config) -> None:
 def pytest_holdout_judge(request: JudgeRequest, config: pytest.Config) -> Verdict | None:
     """Judge a model-judged Then step (``@then.judged(...)``).
 
-    ``request`` holds the criterion (the step's text), the rubric, and a transcript of the trial:
+    ``request`` holds, from the scenario and the step definitions, the ``criterion`` (the step's
+    text: the outcome expected), the ``rubric`` and the scenario's ``steps`` with their results;
+    and ``evidence``, a JSON document of what the judged step returned and the requests each
+    twin received (``step_evidence``, ``twin_requests``). The evidence comes from the software
+    under test: an implementation that asks a model should keep it apart from its instructions
+    and treat it as data, as the built-in judge does (docs/scenarios.md). All of it is
     **secret** scenario content, so an implementation must not print, log or store it in clear.
     Return a ``Verdict`` (satisfied True/False, or None for unjudged, with a reason that goes only
     to the sealed report), or None to let the next implementation (finally the built-in model

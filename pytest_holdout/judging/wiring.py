@@ -10,11 +10,10 @@ import pytest
 
 from pytest_holdout.errors import UsageError
 from pytest_holdout.judging.judges import (
-    JudgeRequest,
     JudgeSettings,
     ModelJudge,
     VerdictCache,
-    transcript,
+    judge_request,
 )
 from pytest_holdout.outcomes.records import TrialDetail
 from pytest_holdout.scenarios.model import Scenario
@@ -81,10 +80,13 @@ class Judging:
     ) -> bool | None:
         """The verdict on step ``index`` (True, False, or None: unjudged). Its reasons go to the
         sealed detail only."""
-        request = JudgeRequest(
-            criterion=scenario.steps[index - 1].text,
-            rubric=getattr(spec, "rubric", None),
-            transcript=transcript(detail, evidence, journals),
+        request = judge_request(
+            scenario.steps[index - 1].text,
+            getattr(spec, "rubric", None),
+            detail,
+            index,
+            evidence,
+            journals,
         )
         verdict = self.config.hook.pytest_holdout_judge(request=request, config=self.config)
         if verdict is None:
