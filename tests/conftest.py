@@ -6,6 +6,7 @@ temporary folders.
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,16 @@ from pytest_holdout.store import keys
 from pytest_holdout.store.files import RECIPIENTS, STORE_DIR, Store
 
 NO_SANDBOX = why_no_sandbox()
+
+# Every pytest this suite starts (pytester's subprocesses, the loop's gated runs) loads the
+# plugins a holdout project has, not every one the test extra installs: schemathesis's,
+# hypothesis's and anyio's pytest plugins cost about 3 s of start-up a process, which the suite
+# pays hundreds of times. A test that needs a pytest exactly as a user's starts it passes its own
+# environment (the docs' walkthroughs drop every PYTEST_ variable).
+os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+os.environ["PYTEST_PLUGINS"] = ",".join(
+    ("pytest_holdout.plugin", "holdout_twins.fixtures", "xdist.plugin", "xdist.looponfail")
+)
 
 
 @pytest.hookimpl(tryfirst=True)
