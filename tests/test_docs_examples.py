@@ -11,19 +11,32 @@ from pathlib import Path
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
-def run_shell_example(page: str, pattern: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_shell_example(
+    page: str, pattern: str, cwd: Path, **env: str
+) -> subprocess.CompletedProcess[str]:
     """Run the ``sh`` block of ``docs/page`` that ``pattern`` finds, in an empty folder, as a
-    user without a key in the environment would."""
+    user without a key in the environment would (``env`` adds variables)."""
     script = re.search(rf"```sh\n({pattern})```", (DOCS / page).read_text(), re.S)
     assert script, f"docs/{page} has the example"
+    return run_as_user(script.group(1), cwd, **env)
+
+
+def run_as_user(script: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run a shell script in ``cwd`` as a user without a key in the environment, whose home is
+    next to ``cwd`` (examples keep their keys in ~/.config/holdout)."""
     # The commands of the environment this suite runs in (holdout, pytest) come first on PATH.
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    base = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     for name in ("HOLDOUT_IDENTITY", "HOLDOUT_IDENTITY_FILE", "HOLDOUT_STORE_ID", "PYTEST_ADDOPTS"):
-        env.pop(name, None)
-    env["HOME"] = str(cwd.parent / "home")  # examples keep their keys in ~/.config/holdout
+        base.pop(name, None)
+    base["HOME"] = str(cwd.parent / "home")
     return subprocess.run(
-        ["bash", "-c", script.group(1)], cwd=cwd, env=env, capture_output=True, text=True
+        ["bash", "-c", script], cwd=cwd, env={**base, **env}, capture_output=True, text=True
     )
+
+
+# The suite's own pytest plugins that a user's project does not have and that take seconds to
+# load in every pytest an example starts: examples that run pytest often leave them out.
+WITHOUT_TEST_PLUGINS = {"PYTEST_ADDOPTS": "-p no:schemathesis -p no:hypothesispytest"}
 
 
 def test_the_disclosure_example_runs_as_written(tmp_path: Path) -> None:
