@@ -9,6 +9,32 @@ import sys
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+BLOCK = re.compile(r"^```(\w*)\n(.*?)^```$", re.S | re.M)
+FILE_HEADER = re.compile(r"# (\S+\.\w+)\n")
+
+
+def code_blocks(text: str, language: str) -> list[str]:
+    """The code blocks of ``language`` ("" for plain ones) in a page's text, in order."""
+    return [body for lang, body in BLOCK.findall(text) if lang == language]
+
+
+def section(text: str, heading: str) -> str:
+    """The text of a page's section ``## heading``, up to the next one."""
+    return text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def write_files(text: str, root: Path) -> list[Path]:
+    """Write each code block that starts with a ``# path.ext`` line to that path under ``root``:
+    the files a page shows, as the reader creates them."""
+    written = []
+    for _, body in BLOCK.findall(text):
+        header = FILE_HEADER.match(body)
+        if header:
+            path = root / header.group(1)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(body)
+            written.append(path)
+    return written
 
 
 def run_shell_example(
@@ -95,7 +121,7 @@ def test_the_gated_run_example_runs_as_written(tmp_path: Path) -> None:
 
 def _block(page: str, language: str, first_line: str) -> str:
     """The ``language`` code block of docs/``page`` whose first line is ``first_line``."""
-    for block in re.findall(rf"```{language}\n(.*?)```", (DOCS / page).read_text(), re.S):
+    for block in code_blocks((DOCS / page).read_text(), language):
         if block.startswith(first_line):
             return str(block)
     raise AssertionError(f"docs/{page} has no {language} block starting {first_line!r}")

@@ -221,6 +221,7 @@ def docs_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return project / "report.html"
 
 
+@pytest.mark.slow  # the docs example runs pytest twice; the browser takes a second or two
 def test_the_docs_example_renders_failures_first_with_no_console_error(
     browser: Any, docs_example: Path, tmp_path: Path
 ) -> None:
