@@ -9,21 +9,60 @@ import sys
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+BLOCK = re.compile(r"^```(\w*)\n(.*?)^```$", re.S | re.M)
+FILE_HEADER = re.compile(r"# (\S+\.\w+)\n")
 
 
-def run_shell_example(page: str, pattern: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def code_blocks(text: str, language: str) -> list[str]:
+    """The code blocks of ``language`` ("" for plain ones) in a page's text, in order."""
+    return [body for lang, body in BLOCK.findall(text) if lang == language]
+
+
+def section(text: str, heading: str) -> str:
+    """The text of a page's section ``## heading``, up to the next one."""
+    return text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def write_files(text: str, root: Path) -> list[Path]:
+    """Write each code block that starts with a ``# path.ext`` line to that path under ``root``:
+    the files a page shows, as the reader creates them."""
+    written = []
+    for _, body in BLOCK.findall(text):
+        header = FILE_HEADER.match(body)
+        if header:
+            path = root / header.group(1)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(body)
+            written.append(path)
+    return written
+
+
+def run_shell_example(
+    page: str, pattern: str, cwd: Path, **env: str
+) -> subprocess.CompletedProcess[str]:
     """Run the ``sh`` block of ``docs/page`` that ``pattern`` finds, in an empty folder, as a
-    user without a key in the environment would."""
+    user without a key in the environment would (``env`` adds variables)."""
     script = re.search(rf"```sh\n({pattern})```", (DOCS / page).read_text(), re.S)
     assert script, f"docs/{page} has the example"
+    return run_as_user(script.group(1), cwd, **env)
+
+
+def run_as_user(script: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run a shell script in ``cwd`` as a user without a key in the environment, whose home is
+    next to ``cwd`` (examples keep their keys in ~/.config/holdout)."""
     # The commands of the environment this suite runs in (holdout, pytest) come first on PATH.
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    base = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     for name in ("HOLDOUT_IDENTITY", "HOLDOUT_IDENTITY_FILE", "HOLDOUT_STORE_ID", "PYTEST_ADDOPTS"):
-        env.pop(name, None)
-    env["HOME"] = str(cwd.parent / "home")  # examples keep their keys in ~/.config/holdout
+        base.pop(name, None)
+    base["HOME"] = str(cwd.parent / "home")
     return subprocess.run(
-        ["bash", "-c", script.group(1)], cwd=cwd, env=env, capture_output=True, text=True
+        ["bash", "-c", script], cwd=cwd, env={**base, **env}, capture_output=True, text=True
     )
+
+
+# The suite's own pytest plugins that a user's project does not have and that take seconds to
+# load in every pytest an example starts: examples that run pytest often leave them out.
+WITHOUT_TEST_PLUGINS = {"PYTEST_ADDOPTS": "-p no:schemathesis -p no:hypothesispytest"}
 
 
 def test_the_disclosure_example_runs_as_written(tmp_path: Path) -> None:
@@ -82,7 +121,7 @@ def test_the_gated_run_example_runs_as_written(tmp_path: Path) -> None:
 
 def _block(page: str, language: str, first_line: str) -> str:
     """The ``language`` code block of docs/``page`` whose first line is ``first_line``."""
-    for block in re.findall(rf"```{language}\n(.*?)```", (DOCS / page).read_text(), re.S):
+    for block in code_blocks((DOCS / page).read_text(), language):
         if block.startswith(first_line):
             return str(block)
     raise AssertionError(f"docs/{page} has no {language} block starting {first_line!r}")

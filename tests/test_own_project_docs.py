@@ -14,19 +14,18 @@ from pathlib import Path
 
 import pytest
 
+from test_docs_examples import code_blocks, section, write_files
+
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "own-project.md"
-BLOCK = re.compile(r"```(\w*)\n(.*?)```", re.S)
-FILE_HEADER = re.compile(r"# (\S+\.\w+)\n")
-
-
-def blocks(language: str) -> list[str]:
-    return [body for lang, body in BLOCK.findall(PAGE.read_text()) if lang == language]
 
 
 def shown_under(heading: str) -> list[str]:
     """The lines of the page's output blocks (no language) in the section ``heading``."""
-    section = PAGE.read_text().split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
-    return [line for lang, body in BLOCK.findall(section) if not lang for line in body.splitlines()]
+    return [
+        line
+        for body in code_blocks(section(PAGE.read_text(), heading), "")
+        for line in body.splitlines()
+    ]
 
 
 def normal(line: str, project: Path) -> str:
@@ -40,14 +39,8 @@ def normal(line: str, project: Path) -> str:
 @pytest.mark.slow
 def test_the_own_project_walkthrough_runs_as_written(tmp_path: Path) -> None:
     project = tmp_path / "app"
-    for language in ("python", "toml", "gherkin", "yaml"):
-        for body in blocks(language):
-            header = FILE_HEADER.match(body)
-            if header:
-                path = project / header.group(1)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(body)
-    script = "\n".join(blocks("sh"))
+    write_files(PAGE.read_text(), project)
+    script = "\n".join(code_blocks(PAGE.read_text(), "sh"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOLDOUT_", "PYTEST_"))}
     env.pop("PYTHONPATH", None)
     env.update(HOME=str(tmp_path / "home"), PATH=f"{Path(sys.executable).parent}:{env['PATH']}")

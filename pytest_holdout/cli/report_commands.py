@@ -94,6 +94,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="show only this scenario's trials (S-3f9a2c7d41b0-2), or a file's (S-3f9a2c7d41b0); "
         "repeatable",
     )
+    open_.add_argument(
+        "--html",
+        type=Path,
+        metavar="OUT",
+        help="write one self-contained page to OUT instead (mode 0600: it is as secret as the "
+        "report)",
+    )
+    open_.add_argument(
+        "--history",
+        type=Path,
+        metavar="PATH",
+        help="with --html: add the trend chart of this --holdout-history file",
+    )
     open_.set_defaults(func=open_command)
 
 
@@ -166,12 +179,22 @@ def trend_command(args: argparse.Namespace) -> int:
 
 
 def open_command(args: argparse.Namespace) -> int:
-    from pytest_holdout.reports.sealed import render
+    from pytest_holdout.reports.sealed import open_sealed, render
     from pytest_holdout.store import keys
 
+    if args.history is not None and args.html is None:
+        raise UsageError("open --history: give --html OUT too (the trend is drawn on the page)")
     expect_sealed(args.sealed)
-    opened = render(args.sealed, keys.load_identities(), failed_only=args.failed, ids=args.ids)
-    sys.stdout.write(opened)
+    if args.html is None:
+        text = render(args.sealed, keys.load_identities(), failed_only=args.failed, ids=args.ids)
+        sys.stdout.write(text)
+        return 0
+    from pytest_holdout.reports.html_report import html_page, write_html
+
+    history = read_history(args.history) if args.history is not None else None
+    opened = open_sealed(args.sealed, keys.load_identities(), failed_only=args.failed, ids=args.ids)
+    write_html(args.html, html_page(opened, history, source=args.sealed.name))
+    print(f"wrote {args.html} (secret: readable by you only; delete it when done)")
     return 0
 
 

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pytest_holdout.errors import HoldoutError
 from pytest_holdout.outcomes.records import TrialDetail
 from pytest_holdout.reports.file_kinds import expect_sealed
+from pytest_holdout.reports.json_report import counts_by_id
+from pytest_holdout.reports.scoring import Score, breakdown
+from pytest_holdout.reports.summary import breakdown_lines
 from pytest_holdout.reports.trial_selection import fold, select
 from pytest_holdout.store.files import decrypt, encrypt
 from pytest_holdout.store.fsutil import atomic_write
@@ -71,16 +75,43 @@ def _trial_rank(detail: dict[str, Any]) -> tuple[int, str, int]:
     return (min(ranks), detail["item_id"], detail["trial"])
 
 
+@dataclass(frozen=True)
+class Opened:
+    """What ``holdout report open`` shows of a sealed report, whether as text or as a page."""
+
+    report: dict[str, Any]  # the run's public report
+    breakdown: dict[str, Score]  # by "feature: NAME" and "@tag": secret labels
+    groups: list[list[dict[str, Any]]]  # the shown trials, failing first, alike ones together
+    shown: int  # trials kept by --failed and --id
+    total: int  # trials in the report
+
+
+def open_sealed(
+    path: Path, identities: Sequence[Any], *, failed_only: bool = False, ids: Sequence[str] = ()
+) -> Opened:
+    """Decrypt a sealed report and choose what to show: failing trials first; trials of a
+    scenario that came out alike are one group. ``failed_only`` keeps the unsatisfied trials,
+    ``ids`` the trials of those scenario or file ids."""
+    body = read_sealed(path, identities)
+    report = body.get("report", {})
+    details = select(body, failed_only, ids, path)
+    return Opened(
+        report=report,
+        breakdown=_breakdown(report, body["details"]),
+        groups=fold(sorted(details, key=_trial_rank), _likeness),
+        shown=len(details),
+        total=len(body["details"]),
+    )
+
+
 def render(
     path: Path, identities: Sequence[Any], *, failed_only: bool = False, ids: Sequence[str] = ()
 ) -> str:
-    """The sealed report as text for a keyholder's terminal, failing trials first; trials of a
-    scenario that came out alike are shown once. ``failed_only`` keeps the unsatisfied trials,
-    ``ids`` the trials of those scenario or file ids."""
-    body = read_sealed(path, identities)
+    """The sealed report as text for a keyholder's terminal (see ``open_sealed``)."""
+    opened = open_sealed(path, identities, failed_only=failed_only, ids=ids)
     lines: list[str] = []
-    gate = body.get("report", {}).get("gate", {})
-    figures = body.get("report", {}).get("figures", {})
+    gate = opened.report.get("gate", {})
+    figures = opened.report.get("figures", {})
     if figures:
         satisfaction = figures.get("satisfaction")
         shown = "n/a" if satisfaction is None else f"{satisfaction:.3f}"
@@ -88,30 +119,25 @@ def render(
         if gate.get("sentence"):
             lines.append(gate["sentence"])
         lines.append("")
-        lines.extend(_breakdown(body["report"], body["details"]))
-    details = select(body, failed_only, ids, path)
-    if len(details) < len(body["details"]):
-        lines += [f"showing {len(details)} of {len(body['details'])} trials", ""]
-    for group in fold(sorted(details, key=_trial_rank), _likeness):
+        if opened.breakdown:
+            lines += [*breakdown_lines(opened.breakdown), ""]
+    if opened.shown < opened.total:
+        lines += [f"showing {opened.shown} of {opened.total} trials", ""]
+    for group in opened.groups:
         lines.extend(_render_trial(group[0], [detail["trial"] for detail in group]))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _breakdown(report: dict[str, Any], details: list[dict[str, Any]]) -> list[str]:
+def _breakdown(report: dict[str, Any], details: list[dict[str, Any]]) -> dict[str, Score]:
     """Satisfaction per feature and per tag: secret labels, so only ever in the sealed report."""
-    from pytest_holdout.reports.json_report import counts_by_id
-    from pytest_holdout.reports.scoring import breakdown
-    from pytest_holdout.reports.summary import breakdown_lines
-
     if "results" not in report:
-        return []
+        return {}
     labels: dict[str, set[str]] = {}
     for detail in details:
         tags = {f"@{tag}" for tag in detail.get("tags", [])}
         labels.setdefault(detail["item_id"], set()).update({f"feature: {detail['feature']}", *tags})
-    groups = breakdown(counts_by_id(report), labels)
-    return [*breakdown_lines(groups), ""] if groups else []
+    return breakdown(counts_by_id(report), labels)
 
 
 def _likeness(detail: dict[str, Any]) -> tuple[str, ...]:

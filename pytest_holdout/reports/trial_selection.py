@@ -27,8 +27,8 @@ def select(
             raise HoldoutError(f"{path}: no trial of {', '.join(unknown)} in this report")
         details = [d for d in details if any(_is_of(d, wanted) for wanted in ids)]
     if failed_only:
-        unsatisfied = _unsatisfied(body.get("report", {}))
-        details = [d for d in details if (d["item_id"], d["trial"]) in unsatisfied]
+        statuses = trial_statuses(body.get("report", {}))
+        details = [d for d in details if statuses.get((d["item_id"], d["trial"])) == "unsatisfied"]
     return details
 
 
@@ -45,10 +45,11 @@ def _is_of(detail: dict[str, Any], wanted: str) -> bool:
     return item_id == wanted or item_id.startswith(f"{wanted}-")
 
 
-def _unsatisfied(report: dict[str, Any]) -> set[tuple[str, int]]:
+def trial_statuses(report: dict[str, Any]) -> dict[tuple[str, int], str]:
+    """Each trial's status in the public report (``satisfied``, ``unsatisfied``, ...), by
+    (opaque id, trial number); empty for a report without per-id results."""
     return {
-        (item_id, trial["trial"])
+        (item_id, trial["trial"]): trial["status"]
         for item_id, result in report.get("results", {}).items()
         for trial in result["trials"]
-        if trial["status"] == "unsatisfied"
     }

@@ -86,6 +86,10 @@ class OutcomeGathering:
         detail: TrialDetail,
     ) -> None:
         for title, content in report.sections:
+            # pytest gives each phase's report the sections of the phases before it too
+            # ("Captured stdout setup" again at call and at teardown): take this phase's only.
+            if not title.endswith(f" {report.when}"):
+                continue
             kind = "log" if "log" in title else "stderr" if "stderr" in title else "stdout"
             setattr(detail, kind, getattr(detail, kind) + content)
         detail.log += self.isolation.drain(item)
