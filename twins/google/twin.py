@@ -85,6 +85,10 @@ class GoogleTwin(Twin):
     max_body = 32 * 1024 * 1024  # uploads come in the body
     default_rate_limits: ClassVar[dict[str, RateLimit]] = _quotas()
     control_router = control
+    # One Discovery document per API: ``holdout twin conformance google --api docs``.
+    api_description: ClassVar[dict[str, str]] = {
+        api: f"google-{api}-{version}-discovery.json" for api, version in APIS.items()
+    }
     state: Workspace
 
     # --- state ------------------------------------------------------------------------------------
