@@ -27,6 +27,7 @@ from holdout_twins.fidelity.descriptions import (
 )
 from holdout_twins.fidelity.discovery import to_openapi
 
+REPO_DOCS = Path(__file__).resolve().parents[2] / "docs" / "twins.md"
 CONFORMANCE = [sys.executable, "-m", "holdout_twins.cli", "conformance"]
 # The figure each twin (and API, for one serving several) reaches with the defaults (5 requests
 # per operation and kind, seed 0), and how many described operations it implements;
@@ -384,3 +385,16 @@ def _env() -> dict[str, str]:
     import os
 
     return dict(os.environ)
+
+
+def test_the_docs_table_lists_each_held_figure():
+    table = REPO_DOCS.read_text().split("The suite holds each twin at the figure", 1)[1]
+    rows = {line.split("|")[1].strip(" `"): line for line in table.splitlines()[:12] if "|" in line}
+    held = {
+        (f"{name} --api {api}" if api else name): figures for (name, api), figures in HELD.items()
+    }
+
+    for label, (figure, implemented) in {**held, "anthropic": ANTHROPIC_HELD}.items():
+        assert f"| {implemented} of " in rows[label] and rows[label].rstrip(" |").endswith(
+            f"{figure:.3f}"
+        ), label
