@@ -132,6 +132,11 @@ def _add_conformance(commands: argparse._SubParsersAction[argparse.ArgumentParse
     )
     conformance.add_argument("name", metavar="TWIN", help=f"one of: {', '.join(TWINS)}")
     conformance.add_argument(
+        "--api",
+        metavar="API",
+        help="which API, for a twin that serves several (google: drive, docs or sheets)",
+    )
+    conformance.add_argument(
         "--spec",
         type=Path,
         metavar="FILE",
@@ -280,9 +285,9 @@ def conformance_command(args: argparse.Namespace) -> int:
         return _missing_extra("conformance", error)
     try:
         cls = twin_class(args.name)
-        description = twin_description(cls, args.spec)
+        description = twin_description(cls, args.spec, args.api)
         report = measure(cls, description, max_examples=args.max_examples, seed=args.seed)
-        print(f"{cls.name} against {description.path} ({description.kind})")
+        print(f"{report.subject} against {description.path} ({description.kind})")
         for line in report.table():
             print(line)
         print(report.summary())
@@ -293,7 +298,7 @@ def conformance_command(args: argparse.Namespace) -> int:
         return 1
     if args.min is not None and report.figure < args.min:
         print(
-            f"holdout twin conformance: {cls.name}'s figure {report.figure:.3f} is below "
+            f"holdout twin conformance: {report.subject}'s figure {report.figure:.3f} is below "
             f"--min {args.min}",
             file=sys.stderr,
         )

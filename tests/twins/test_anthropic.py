@@ -266,6 +266,16 @@ def test_models_list_pages_backwards_with_before_id(claude, claude_twin):
     assert [model.id for model in earlier.data] == expected[-5:-3]
 
 
+def test_models_list_filters_by_lifecycle_and_refuses_an_unknown_stage(claude, claude_twin):
+    deprecated = [m.id for m in claude_twin.state.models if m.lifecycle == "deprecated"]
+
+    listed = claude.models.list(lifecycle=["deprecated"], limit=100)
+
+    assert deprecated and [model.id for model in listed.data] == deprecated
+    with pytest.raises(anthropic.BadRequestError, match="lifecycle: Input should be"):
+        claude.models.list(lifecycle=["sunset"])  # type: ignore[list-item]
+
+
 def test_a_model_is_found_by_its_alias_and_an_unknown_one_is_not(claude):
     assert claude.models.retrieve("claude-sonnet-4-5").id == "claude-sonnet-4-5-20250929"
     with pytest.raises(anthropic.NotFoundError) as raised:

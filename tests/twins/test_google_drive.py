@@ -428,3 +428,33 @@ def test_seed_data_that_does_not_fit_is_one_seed_error():
 
     with pytest.raises(SeedError, match="google seed data"):
         GoogleTwin(seed_data=misfit)
+
+
+# --- typed parameters -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("path", "reason", "message"),
+    [
+        ("/drive/v3/files?corpus=everything", "invalid", "Invalid Value"),
+        ("/drive/v3/files/nothing-here?supportsAllDrives=null", "invalid", "Invalid Value"),
+        (
+            "/v1/documents/nothing-here?includeTabsContent=yes",
+            "badRequest",
+            "Invalid value at 'includeTabsContent' (yes)",
+        ),
+    ],
+)
+def test_a_typed_parameter_off_its_type_is_refused_before_the_ids_are_looked_at(
+    google, send, path, reason, message
+):
+    answer = send(google, "GET", path)
+
+    error = answer.json()["error"]
+    assert (answer.status, error["message"], error["status"]) == (400, message, "INVALID_ARGUMENT")
+    assert error["errors"][0]["reason"] == reason
+    assert error["errors"][0]["location"] == path.split("?")[1].split("=")[0]
+
+
+def test_booleans_and_enums_of_their_type_are_taken(google, send):
+    answer = send(google, "GET", "/drive/v3/files?corpus=user&supportsAllDrives=TRUE")
+
+    assert answer.status == 200

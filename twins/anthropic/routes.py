@@ -145,10 +145,26 @@ def _position(models: list[Model], model_id: str, key: str) -> int:
     raise invalid(f"{key}: no model with id '{model_id}'")
 
 
+LIFECYCLES = ("active", "deprecated", "retired")
+MAX_STAGES = 3
+
+
+def _stages(request: Request) -> set[str]:
+    """The ``lifecycle`` filter: the SDK sends ``lifecycle[]=...`` (its query arrays are in
+    brackets), other clients may repeat ``lifecycle=...``; retired models only on request."""
+    stages = request.query_values.get("lifecycle[]", []) + request.query_values.get("lifecycle", [])
+    if any(stage not in LIFECYCLES for stage in stages):
+        raise invalid("lifecycle: Input should be 'active', 'deprecated' or 'retired'")
+    if len(stages) > MAX_STAGES:
+        raise invalid(f"lifecycle: List should have at most {MAX_STAGES} items")
+    return set(stages) or {"active", "deprecated"}
+
+
 @router.get("/v1/models", name="models.list")
 def list_models(twin: AnthropicTwin, request: Request) -> dict[str, Any]:
-    """Newest first, ``limit`` at a time, after ``after_id`` or before ``before_id``."""
-    models = twin.state.models
+    """Newest first, ``limit`` at a time, after ``after_id`` or before ``before_id``, in the
+    ``lifecycle`` stages asked for (active and deprecated by default)."""
+    models = [model for model in twin.state.models if model.lifecycle in _stages(request)]
     try:
         limit = int(request.query.get("limit", DEFAULT_PAGE))
     except ValueError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, ClassVar
@@ -91,6 +92,14 @@ class AnthropicTwin(Twin):
     def new_id(self, prefix: str) -> str:
         """An object id in the API's format: ``msg_01...``, ``toolu_01...``, ``req_01...``."""
         return self.ids.string(ID_LENGTH - 2, ALNUM, prefix + "01")
+
+    @classmethod
+    def built_description(cls) -> tuple[str, dict[str, Any], list[Callable[..., Any]]]:
+        """Anthropic publishes no API description: the meter's is built from the official
+        SDK's types, and streamed answers are read by the SDK's parser (description.py)."""
+        from holdout_twins.anthropic import description
+
+        return description.source(), description.openapi(), description.CHECKS
 
     def auth_headers(self, token: str | None = None) -> dict[str, str]:
         """``x-api-key`` and the ``anthropic-version`` header that every call must carry."""

@@ -7,7 +7,7 @@ import json
 import threading
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -70,8 +70,9 @@ class Twin:
     # Who steps can act as (``twin.act_as(who)``): the service's Person subclass, if it has one.
     person_class: ClassVar[type[Person] | None] = None
     # The service's published API description: a file name in the API descriptions folder
-    # (OpenAPI or a Google discovery document), measured by ``holdout twin conformance``.
-    api_description: ClassVar[str | None] = None
+    # (OpenAPI or a Google discovery document), measured by ``holdout twin conformance``; for a
+    # twin that serves several APIs, each API's name and file.
+    api_description: ClassVar[str | Mapping[str, str] | None] = None
 
     def __init__(self, seed: int = 0, seed_data: Mapping[str, Any] | None = None) -> None:
         if seed_data is None:
@@ -130,6 +131,13 @@ class Twin:
         """Patch ``document`` (the published description, as OpenAPI) in place where it
         disagrees with what the real service does; the twin follows the service. Each patch is
         commented and listed in the twin's README. None by default."""
+
+    @classmethod
+    def built_description(cls) -> tuple[str, dict[str, Any], list[Callable[..., Any]]] | None:
+        """For a service that publishes no API description: one the twin builds from what the
+        service's official SDK declares, as (what it was built from, an OpenAPI document, extra
+        schemathesis checks of each answer). None by default."""
+        return None
 
     def serve_credentials(self) -> str:
         """What ``holdout twin serve`` prints for a client to authenticate with: ``self.token``

@@ -104,6 +104,12 @@ class ConformanceReport:
     unreadable: int = 0  # described operations schemathesis could not read (not counted)
 
     @property
+    def subject(self) -> str:
+        """The twin, and which of its APIs where it serves several: "google docs"."""
+        api = self.description.api
+        return f"{self.twin} {api}" if api else self.twin
+
+    @property
     def implemented(self) -> list[OperationResult]:
         return [result for result in self.operations if result.implemented]
 
@@ -118,7 +124,7 @@ class ConformanceReport:
         share = implemented / described if described else 0.0
         cases = sum(result.cases for result in self.implemented)
         return (
-            f"{self.twin}: implements {implemented} of {described} described operations "
+            f"{self.subject}: implements {implemented} of {described} described operations "
             f"({share:.1%}); conformance {self.figure:.3f} "
             f"(mean over {implemented} operations, {cases} requests)"
         )
@@ -142,6 +148,7 @@ class ConformanceReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "twin": self.twin,
+            "api": self.description.api,
             "description": str(self.description.path),
             "kind": self.description.kind,
             "max_examples": self.max_examples,
@@ -243,7 +250,9 @@ class _Meter:
         response = case.call(base_url=self.base_url, session=self.session, headers=auth, timeout=10)
         failed: set[str] = set()
         try:
-            case.validate_response(response, checks=checks, headers=auth)
+            case.validate_response(
+                response, checks=[*checks, *self.description.checks], headers=auth
+            )
         except FailureGroup as group:
             failed.update(
                 failure.title

@@ -1,11 +1,14 @@
 """Published API descriptions: OpenAPI 2 or 3 as they stand, Google discovery documents translated
-to OpenAPI 3, found by the file name a twin declares (``Twin.api_description``)."""
+to OpenAPI 3, found by the file name a twin declares (``Twin.api_description``, one per API for a
+twin serving several); for a service that publishes none, the one its twin builds from the
+official SDK's types (``Twin.built_description``)."""
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +33,12 @@ class DescriptionError(Exception):
 class Description:
     """One API description as an OpenAPI document (``document``), whatever it was published as."""
 
-    path: Path
+    path: Path | str  # the file, or what a built description was built from
     document: dict[str, Any]
     kind: str  # "OpenAPI 3.0.3", "Swagger 2.0", "Google discovery (OpenAPI 3.0.3)"
+    api: str | None = None  # which of the twin's APIs, for a twin serving several
+    # Checks of each answer beyond the description's schemas (a built description's SDK parser).
+    checks: list[Callable[..., Any]] = field(default_factory=list)
 
     def operations(self) -> list[tuple[str, str, dict[str, Any]]]:
         """``(method, path, operation)`` for every described operation, in document order."""
@@ -81,11 +87,13 @@ def default_directory() -> Path:
     return Path(os.environ.get(DIRECTORY_VARIABLE) or DEFAULT_DIRECTORY)
 
 
-def description_file(twin: type[Twin], directory: Path | None = None) -> Path:
-    """The file holding ``twin``'s published description."""
-    if not twin.api_description:
-        raise DescriptionError(f"the {twin.name} twin names no published API description")
-    path = (directory or default_directory()) / twin.api_description
+def description_file(
+    twin: type[Twin], directory: Path | None = None, api: str | None = None
+) -> Path:
+    """The file holding ``twin``'s published description (of ``api``, for a twin that serves
+    several)."""
+    name = _file_name(twin, api)
+    path = (directory or default_directory()) / name
     if not path.is_file():
         raise DescriptionError(
             f"{path}: {twin.name}'s API description not found (--spec FILE or "
@@ -94,10 +102,35 @@ def description_file(twin: type[Twin], directory: Path | None = None) -> Path:
     return path
 
 
-def twin_description(twin: type[Twin], path: Path | None = None) -> Description:
-    """``twin``'s description (from ``path``, or where ``description_file`` finds it), with the
-    twin's corrections where the published text disagrees with the real service."""
-    description = load_description(path or description_file(twin))
+def _file_name(twin: type[Twin], api: str | None) -> str:
+    files = twin.api_description
+    if isinstance(files, Mapping):
+        if api not in files:
+            said = f"not {api!r}; " if api else ""
+            raise DescriptionError(
+                f"the {twin.name} twin serves several APIs: {said}--api {' or '.join(files)}"
+            )
+        return files[api]
+    if api is not None:
+        raise DescriptionError(f"the {twin.name} twin serves one API: leave out --api")
+    if not files:
+        raise DescriptionError(f"the {twin.name} twin names no published API description")
+    return files
+
+
+def twin_description(
+    twin: type[Twin], path: Path | None = None, api: str | None = None
+) -> Description:
+    """``twin``'s description (from ``path``, or where ``description_file`` finds it, or the one
+    the twin builds), with the twin's corrections where the published text disagrees with the
+    real service."""
+    built = twin.built_description() if path is None and not twin.api_description else None
+    if built is not None:
+        source, document, checks = built
+        return Description(source, document, f"built (OpenAPI {document['openapi']})", api, checks)
+    description = load_description(path or description_file(twin, api=api))
+    if api is not None:
+        description = replace(description, api=api)
     try:
         twin.correct_description(description.document)
     except (KeyError, TypeError) as error:

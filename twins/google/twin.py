@@ -22,6 +22,7 @@ from holdout_twins.core.discovery import pointed_at
 from holdout_twins.google.docs.body import Document
 from holdout_twins.google.errors import envelope, google_error
 from holdout_twins.google.oauth import control
+from holdout_twins.google.parameters import check_parameters
 from holdout_twins.google.routes import router
 from holdout_twins.google.sheets.grid import Sheet, Spreadsheet
 from holdout_twins.google.sheets.values import write
@@ -84,6 +85,10 @@ class GoogleTwin(Twin):
     max_body = 32 * 1024 * 1024  # uploads come in the body
     default_rate_limits: ClassVar[dict[str, RateLimit]] = _quotas()
     control_router = control
+    # One Discovery document per API: ``holdout twin conformance google --api docs``.
+    api_description: ClassVar[dict[str, str]] = {
+        api: f"google-{api}-{version}-discovery.json" for api, version in APIS.items()
+    }
     state: Workspace
 
     # --- state ------------------------------------------------------------------------------------
@@ -259,6 +264,8 @@ class GoogleTwin(Twin):
                 401, "authError", "Invalid Credentials", location="Authorization",
                 location_type="header", headers=_WWW_AUTHENTICATE,
             )  # fmt: skip
+        # Then the front end's check of typed parameters, before any method looks at the ids.
+        check_parameters(request)
         return str(self.tokens[token])
 
     def error_response(self, error: ServiceError) -> Response:
