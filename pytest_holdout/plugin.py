@@ -14,6 +14,7 @@ import pytest
 from pytest_holdout import sut
 from pytest_holdout.collection.isolation import running_holdout_item
 from pytest_holdout.collection.items import HoldoutScenario
+from pytest_holdout.errors import HoldoutError
 from pytest_holdout.outcomes.records import trial_seed
 from pytest_holdout.reports.junit import MODES as JUNIT_MODES
 from pytest_holdout.reports.public_feedback import FEEDBACK_CACHE_KEY
@@ -246,6 +247,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("holdout") or config.getoption("holdout_required"):
         from pytest_holdout.feedback.publishing import install
 
+        _apply_limits(config)
         run = register(config)
         install(config, run)
         _add_store_to_args(config, run.store.root)
@@ -281,6 +283,18 @@ def pytest_configure_node(node: Any) -> None:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     return sut.report_header(config)
+
+
+def _apply_limits(config: pytest.Config) -> None:
+    """The limits on what one file may make the run do (pytest_holdout.limits), from the job's
+    environment and, lowered only, the project's pyproject.toml; put back when pytest ends."""
+    from pytest_holdout import limits
+
+    try:
+        previous = limits.use(limits.configure(config.rootpath))
+    except HoldoutError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.add_cleanup(lambda: limits.use(previous))
 
 
 def _add_store_to_args(config: pytest.Config, store: Path) -> None:

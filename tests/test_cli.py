@@ -180,15 +180,28 @@ def test_add_delete_source_keeps_the_source_when_verification_fails(
     assert source.exists()
 
 
-def test_add_refuses_a_scenario_that_does_not_parse(
-    project: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("Feature: x\n  Scenario: s\n    Given y\n  stray text\n", "line 4: expected: #EOF"),
+        ("Feature: x\n  Just a description.\n", "line 1: the feature has no scenarios"),
+        (
+            "Feature: x\n\n  Background:\n    Given y\n\n  Scenario: empty\n",
+            "line 6: the scenario has no steps",
+        ),
+    ],
+    ids=["the parser's message", "no scenario", "a scenario without steps"],
+)
+def test_add_says_why_it_refuses_a_scenario(
+    project: Path, capsys: pytest.CaptureFixture[str], text: str, why: str
 ) -> None:
+    # Its writer holds the plaintext: `add` says what is wrong, where a run says only the line.
     source = project / "bad.feature"
-    source.write_text("Feature: x\n  Scenario SECRET-WORDS\n")
+    source.write_text(text)
     code, _, err = run(capsys, "add", str(source))
     assert code == 1
-    assert err.startswith(f"holdout: {source}: malformed scenario at line")
-    assert "SECRET-WORDS" not in err
+    assert err.startswith(f"holdout: {source}: {why}")
+    assert err.endswith("(not encrypted)\n")
     assert Store(project / "scenarios_encrypted").ids() == []
 
 
@@ -543,3 +556,48 @@ def test_the_installed_command_prints_no_traceback(project: Path, no_key_env: No
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
+
+
+def test_show_makes_control_characters_visible(
+    project: Path, identity: keys.Identity, holdout_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 15, finding 9: after "Then a step that passes", a comment that moves the cursor up,
+    # erases the line and writes another step made `holdout show` display a step that does not
+    # run. `add` refuses such a file, but anyone can encrypt one with `age`.
+    text = (
+        b"Feature: Refunds\n  Scenario: S\n    Then a step that passes\n"
+        b"#\x1b[1A\x1b[2K\r    Then the order is refunded\n"
+    )
+    store = Store(project / "scenarios_encrypted")
+    file_id = "S-0000000000aa"
+    (store.root / f"{file_id}.age").write_bytes(encrypt(text, store.recipients()))
+    code, out, err = run(capsys, "show", file_id)
+    assert code == 0
+    assert out.splitlines()[3] == "#\\x1b[1A\\x1b[2K\\x0d    Then the order is refunded"
+    assert "\x1b" not in out and "\r" not in out
+    assert err == (
+        f"holdout: warning: {file_id}: holds control characters or bytes that are not UTF-8, "
+        "shown as \\xNN (it does not parse)\n"
+    )
+
+
+def test_show_prints_a_scenario_without_control_characters_byte_for_byte(
+    project: Path, feature: bytes, holdout_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = Store(project / "scenarios_encrypted")
+    text = b"\xef\xbb\xbf" + feature.replace(b"\n", b"\r\n").replace(b"    Given", b"\tGiven")
+    file_id = store.add(text)
+    code, out, err = run(capsys, "show", file_id)
+    assert (code, err) == (0, "")
+    assert out.encode() == text
+
+
+def test_add_refuses_control_characters_naming_the_line(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = project / "sneaky.feature"
+    source.write_bytes(b"Feature: F\n  Scenario: S\n    Then a step\n#\x1b[1A\r    Then x\n")
+    code, _, err = run(capsys, "add", str(source))
+    assert code == 1
+    assert err == f"holdout: {source}: line 4: control character U+001B (not encrypted)\n"
+    assert Store(project / "scenarios_encrypted").ids() == []

@@ -76,7 +76,7 @@ def test_add_refuses_an_empty_step_and_keeps_the_draft(
     draft = project / "weekly.yaml"
     draft.write_text(YAML_WITH_AN_EMPTY_STEP)
     assert cli.main(["add", "--delete-source", str(draft)]) == 1
-    assert "weekly.yaml: malformed scenario at line 6" in capsys.readouterr().err
+    assert "weekly.yaml: line 6: a Then step with no text" in capsys.readouterr().err
     assert draft.exists() and Store(project / "scenarios_encrypted").ids() == []
 
 

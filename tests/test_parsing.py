@@ -349,8 +349,11 @@ class TestYaml:
         assert not keywords & FEATURE_KEYS
 
 
-def assert_safe(error: ScenarioSyntaxError, line: int) -> None:
-    assert str(error) == f"{FILE_ID}: malformed scenario at line {line}"
+def assert_safe(error: ScenarioSyntaxError, line: int, reason: str = "") -> None:
+    """The public message names the id, the line and, for a refusal that quotes nothing of the
+    file (a control character, a limit), why."""
+    expected = f"{FILE_ID}: malformed scenario at line {line}"
+    assert str(error) == (f"{expected}: {reason}" if reason else expected)
     assert error.args == (str(error),)
     assert error.__cause__ is None
     assert error.__context__ is None
@@ -415,8 +418,10 @@ class TestErrors:
     def test_aliases_cannot_expand_into_a_huge_file(self) -> None:
         lines = ["feature: F", "l0: &l0 [x, x, x, x, x, x, x, x, x, x]"]
         lines += [f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 10)}]" for n in range(1, 9)]
-        # l5 is the first to stand for more than a million nodes
-        assert_safe(syntax_error("\n".join(lines) + "\n"), 7)
+        # l5 is the first to stand for more than 200,000 nodes
+        reason = "more YAML nodes once expanded than the yaml_nodes limit (200,000; "
+        reason += "HOLDOUT_LIMITS raises it)"
+        assert_safe(syntax_error("\n".join(lines) + "\n"), 7, reason)
 
     def test_an_alias_cannot_contain_itself(self) -> None:
         text = "feature: F\nscenarios: &s\n  - scenario: S\n    steps: *s\n"
@@ -428,6 +433,30 @@ class TestErrors:
     def test_a_yaml_tag_is_one_word(self) -> None:
         text = "feature: F\ntags: [two words]\nscenarios:\n  - scenario: S\n    steps: [given: x]\n"
         assert_safe(syntax_error(text), 2)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "stray text\nFeature: F\n  Scenario: S\n    Given x\n",
+            "# a comment\n\nSECRET-7f3: stray\n@tag\nFeature: F\n  Scenario: S\n    Given x\n",
+        ],
+        ids=["plain", "after a comment, before tags"],
+    )
+    def test_a_stray_line_before_the_feature_line_is_gherkins_error(self, text: str) -> None:
+        # Read as YAML, the error named the Feature line (or one after it); Gherkin names the
+        # stray line, which is what its author must fix.
+        line = line_of(text, "stray")
+        error = syntax_error(text)
+        assert_safe(error, line)
+        assert error.detail.startswith(f"({line}:1): expected: #EOF, #Language, #TagLine")
+        assert "YAML" not in error.detail
+
+    def test_a_yaml_file_holding_a_feature_line_in_a_doc_string_is_still_yaml(self) -> None:
+        text = (
+            "feature: F\nscenarios:\n  - scenario: S\n    steps:\n      - given: x\n"
+            "        docstring: |\n          Feature: quoted\n      - then:\n"
+        )
+        assert "a Then step with no text" in syntax_error(text).detail
 
     def test_a_mistyped_gherkin_first_line_says_how_the_file_was_read(self) -> None:
         error = syntax_error("Feture: Refunds\n  Scenario: S\n    Given x\n")
@@ -465,6 +494,52 @@ class TestErrors:
             "      | a | a |\n      | 1 | 2 |\n"
         )
         assert_safe(syntax_error(text), 5)
+
+
+class TestControlCharacters:
+    """Terminal control characters are refused anywhere in a file (issue 15, finding 9): printed
+    by ``holdout show``, they could make a file look other than it parses."""
+
+    @pytest.mark.parametrize(
+        ("text", "line", "code"),
+        [
+            # The attack: a comment that moves the cursor up, erases the line and writes a step
+            # there. The parser runs "a step that passes"; a terminal shows "refunded".
+            (
+                "Feature: F\n  Scenario: S\n    Then a step that passes\n"
+                "#\x1b[1A\x1b[2K\r    Then the order is refunded SECRET-7f3\n",
+                4,
+                "001B",
+            ),
+            ("Feature: F\n  Scenario: S\n    Given a\rSECRET-7f3 step\n", 3, "000D"),
+            ("Feature: F\n  Scenario: S\n    Given a \x9b2J SECRET-7f3\n", 3, "009B"),
+            ("Feature: F\n  Scenario: S\n    Given a\x7f SECRET-7f3\n", 3, "007F"),
+            (
+                "feature: F\nscenarios:\n  - scenario: S\n    steps:\n      - given: a\x00\n",
+                5,
+                "0000",
+            ),
+        ],
+        ids=["cursor codes in a comment", "bare CR", "C1 CSI", "DEL", "NUL"],
+    )
+    def test_are_refused_naming_the_line(self, text: str, line: int, code: str) -> None:
+        error = syntax_error(text)
+        assert_safe(error, line, f"control character U+{code}")
+        assert "SECRET" not in repr(error) and "SECRET" not in error.detail
+
+    def test_yaml_escapes_that_decode_to_control_characters_are_refused(self) -> None:
+        # The file's bytes hold none: YAML's "\e" (ESC) and "\a" (BEL) are decoded by the parser.
+        text = (
+            "feature: F\nscenarios:\n  - scenario: S\n    steps:\n"
+            '      - given: "a \\e]52;c;SECRET-7f3\\a"\n'
+        )
+        error = syntax_error(text)
+        assert_safe(error, 5, "control character U+001B")
+        assert "SECRET" not in error.detail
+
+    def test_newlines_tabs_and_windows_line_endings_are_fine(self) -> None:
+        text = "Feature: F\r\n  Scenario: S\r\n\tGiven a\ttab\r\n"
+        assert parse(text).scenarios[0].steps[0].text == "a\ttab"
 
 
 def test_model_reprs_stay_opaque() -> None:

@@ -328,3 +328,35 @@ def test_open_failed_and_id_show_only_those_trials(
     code, _, err = run(capsys, "report", "open", "--id", "S-000000000099", str(sealed_shards[0]))
     assert code == 1
     assert err == f"holdout: {sealed_shards[0]}: no trial of S-000000000099 in this report\n"
+
+
+@pytest.mark.usefixtures("holdout_env")
+def test_open_makes_control_characters_visible(
+    capsys: pytest.CaptureFixture[str], store: Store, tmp_path: Path
+) -> None:
+    # The app's captured output kept OSC 52 (write the clipboard) and cursor codes (issue 15,
+    # finding 9): a keyholder's terminal shows them, and never obeys them.
+    from pytest_holdout.reports import sealed
+
+    outcome = outcomes()[0]
+    captured = "ok\x1b]52;c;aGk=\x07\x1b[2A\x1b[2K\rall good\x9b2J\r\nnext line\n"
+    trial = TrialDetail(
+        item_id=outcome.item_id,
+        trial=outcome.trial,
+        feature="Sign in\x1b[31m",
+        scenario="s",
+        stdout=captured,
+        judge_reasons=["\x1b[1A fine"],
+    )
+    recipients = store.recipients()
+    path = tmp_path / "run.age"
+    blobs = [sealed.seal_detail(trial, recipients)]
+    sealed.write_sealed(path, {"report": report_of([outcome]), "details": blobs}, recipients)
+    code, out, err = run(capsys, "report", "open", str(path))
+    assert (code, err) == (0, "")
+    # A carriage return that ends a line (Windows line endings) is harmless, and kept.
+    assert not any(char in out.replace("\r\n", "\n") for char in "\x1b\x07\x9b\r")
+    assert "Sign in\\x1b[31m" in out
+    assert "    ok\\x1b]52;c;aGk=\\x07\\x1b[2A\\x1b[2K\\x0dall good\\x9b2J" in out.splitlines()
+    assert "    next line" in out.splitlines()
+    assert "  judge: \\x1b[1A fine" in out.splitlines()

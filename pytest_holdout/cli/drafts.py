@@ -62,7 +62,7 @@ def check_command(args: argparse.Namespace, name: str, plaintext: bytes) -> int:
         feature = parse_feature(plaintext, name)
     except ScenarioSyntaxError as exc:
         # The parser's first line may quote the draft: whoever runs `add` holds it anyway.
-        print(f"{name}:{exc.line}: {exc.detail.partition(chr(10))[0]}")
+        print(f"{name}:{exc.line}: {exc.why()}")
         print(f"{name}: does not parse (not encrypted)", file=sys.stderr)
         return 1
     from pytest_holdout.cli.main import store_of

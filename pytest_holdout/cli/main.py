@@ -34,11 +34,13 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from pytest_holdout import limits
 from pytest_holdout.cli.approval import confirm_recipients, vouch_for_writer
 from pytest_holdout.errors import HoldoutError, UsageError
 from pytest_holdout.store import keys
 from pytest_holdout.store.files import RECIPIENTS, STORE_DIR, Store, find_store, recipient_stanzas
 from pytest_holdout.store.fsutil import atomic_create
+from pytest_holdout.terminal import visible, visible_bytes
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -71,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit:  # --help, or a usage error argparse already reported
         return int(exit.code or 0)
+    in_force = limits.active()
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         try:
@@ -87,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:
             _error(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc))
             return 1
+        finally:
+            limits.use(in_force)  # main may be called again in this process (the tests do)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -256,7 +261,7 @@ def keygen_command(args: argparse.Namespace) -> int:
 
 def add_command(args: argparse.Namespace) -> int:
     from pytest_holdout.cli import drafts
-    from pytest_holdout.scenarios.parsing import parse_feature
+    from pytest_holdout.scenarios.parsing import ScenarioSyntaxError, parse_feature
 
     if args.source == "-":
         if args.delete_source:
@@ -266,7 +271,10 @@ def add_command(args: argparse.Namespace) -> int:
         name, plaintext = args.source, Path(args.source).read_bytes()
     if args.check:
         return drafts.check_command(args, name, plaintext)
-    parse_feature(plaintext, name)  # refuse a file that could never run: its author can't fix it
+    try:  # refuse a file that could never run: once it is encrypted, its author can't fix it
+        parse_feature(plaintext, name)
+    except ScenarioSyntaxError as exc:
+        raise HoldoutError(f"{exc.explained()} (not encrypted)") from None
     drafts.warn(name, plaintext, delete_source=args.delete_source)
     store = store_of(args)
     vouch_for_writer(store)
@@ -286,6 +294,8 @@ def add_command(args: argparse.Namespace) -> int:
 
 def list_command(args: argparse.Namespace) -> int:
     store = store_of(args)
+    for name in store.misnamed():
+        _error(f"warning: {name}: not a scenario id (skipped)")
     for file_id in store.ids():
         info = store.path(file_id).stat()
         modified = datetime.fromtimestamp(info.st_mtime, timezone.utc)
@@ -296,13 +306,22 @@ def list_command(args: argparse.Namespace) -> int:
 def show_command(args: argparse.Namespace) -> int:
     store = store_of(args)
     plaintext = store.read(args.id, keys.load_identities())
-    sys.stdout.buffer.write(plaintext)
+    # Escaped: a scenario's control characters could make it look other than it parses (a
+    # comment that moves the cursor up and overwrites the step above it). The parser refuses
+    # them, but anyone can encrypt a file with `age`.
+    shown = visible_bytes(plaintext).encode()  # UTF-8, as the file is, whatever the locale
+    sys.stdout.buffer.write(shown)
     sys.stdout.flush()
+    if shown != plaintext:
+        _error(
+            f"warning: {args.id}: holds control characters or bytes that are not UTF-8, "
+            "shown as \\xNN (it does not parse)"
+        )
     return 0
 
 
 def edit_command(args: argparse.Namespace) -> int:
-    from pytest_holdout.scenarios.parsing import parse_feature
+    from pytest_holdout.scenarios.parsing import ScenarioSyntaxError, parse_feature
 
     store = store_of(args)
     identities = keys.load_identities()
@@ -324,8 +343,8 @@ def edit_command(args: argparse.Namespace) -> int:
     store.write(args.id, edited)
     try:
         parse_feature(edited, args.id)
-    except HoldoutError as exc:
-        _error(f"warning: {exc} (saved; run `holdout edit {args.id}` to fix it)")
+    except ScenarioSyntaxError as exc:
+        _error(f"warning: {exc.explained()} (saved; run `holdout edit {args.id}` to fix it)")
     print(f"{args.id}: saved", file=sys.stderr)
     return 0
 
@@ -349,10 +368,14 @@ def rekey_command(args: argparse.Namespace) -> int:
 def store_of(args: argparse.Namespace) -> Store:
     """The store a command works on: ``--store DIR``, else the nearest above the current folder."""
     if args.store is None:
-        return Store(find_store(Path.cwd()))
-    root = Path(args.store)
-    if not root.is_dir():
-        raise HoldoutError(f"{root}: no such store (run `holdout init`)")
+        root = find_store(Path.cwd())
+    else:
+        root = Path(args.store)
+        if not root.is_dir():
+            raise HoldoutError(f"{root}: no such store (run `holdout init`)")
+    # Before anything of the store is read: the project may lower the limits on what one file
+    # can make a command do (main puts the previous ones back).
+    limits.use(limits.configure(root.absolute().parent))
     return Store(root)
 
 
@@ -402,7 +425,8 @@ def _show_warning(
 
 
 def _error(message: str) -> None:
-    print(f"holdout: {message}", file=sys.stderr)
+    # A message may name a file of the repository, whose name is the agent's choice.
+    print(f"holdout: {visible(message)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

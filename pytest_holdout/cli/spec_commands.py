@@ -10,6 +10,7 @@ from pathlib import Path
 from pytest_holdout.specs.coverage import measure
 from pytest_holdout.specs.lint import lint
 from pytest_holdout.store import keys
+from pytest_holdout.terminal import visible
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def lint_command(args: argparse.Namespace) -> int:
     findings = lint(args.paths)
     for finding in findings:
-        print(finding)
+        print(visible(str(finding)))  # it may quote a spec, which is the repository's
     if findings:
         print(f"{len(findings)} finding(s)", file=sys.stderr)
     return 1 if findings else 0
@@ -53,14 +54,20 @@ def coverage_command(args: argparse.Namespace) -> int:
     from pytest_holdout.cli.main import store_of
 
     result = measure([args.specs], store_of(args), keys.load_identities())
-    for clause in result.clauses:
-        count = result.scenarios_per_clause[clause.id or ""]
-        print(f"{clause.id:<8} {count:>4} scenario(s)  {clause.path}:{clause.line}")
-    for clause_id, count in sorted(result.unknown.items()):
-        print(f"{clause_id:<8} {count:>4} scenario(s)  no such clause in {args.specs}")
+    # Escaped: clause ids come from the repository's specs, tags from the scenarios.
+    lines = [
+        f"{clause.id:<8} {result.scenarios_per_clause[clause.id or '']:>4} scenario(s)  "
+        f"{clause.path}:{clause.line}"
+        for clause in result.clauses
+    ]
+    lines += [
+        f"{clause_id:<8} {count:>4} scenario(s)  no such clause in {args.specs}"
+        for clause_id, count in sorted(result.unknown.items())
+    ]
     covered = len(result.clauses) - len(result.uncovered)
-    print(
+    lines.append(
         f"{covered} of {len(result.clauses)} clause(s) covered by {result.scenarios} approved "
         f"scenario(s); uncovered: {', '.join(c.id or '' for c in result.uncovered) or 'none'}"
     )
+    print(visible("\n".join(lines)))
     return 1 if result.uncovered or result.unknown else 0

@@ -19,6 +19,7 @@ from pytest_holdout.cli.main import add_subcommand, store_of
 from pytest_holdout.errors import HoldoutError, UsageError
 from pytest_holdout.store import harness, keys, manifest, signing, trusted
 from pytest_holdout.store.files import Store
+from pytest_holdout.terminal import visible
 
 if TYPE_CHECKING:
     from pytest_holdout.cli.main import Subparsers
@@ -116,7 +117,7 @@ def manifest_command(args: argparse.Namespace) -> int:
         print("the previous MANIFEST did not verify: all of this one is listed", file=sys.stderr)
     # What the keyholder just approved, to review before committing.
     approved = manifest.changes(None if distrust else previous, signed)
-    print("\n".join(approved) if approved else "no change since the previous MANIFEST")
+    print(visible("\n".join(approved)) if approved else "no change since the previous MANIFEST")
     return 0
 
 
@@ -126,6 +127,7 @@ def check_command(args: argparse.Namespace) -> int:
     store = store_of(args)
     identities = keys.load_identities()
     problems = [f"{name}: not a regular file (skipped)" for name in store.irregular()]
+    problems += [f"{name}: not a scenario id (skipped)" for name in store.misnamed()]
     scenarios = 0
     for file_id in store.ids():
         try:
@@ -151,7 +153,7 @@ def check_command(args: argparse.Namespace) -> int:
             for name in harness.differences(signed.harness, store.root.parent)
         ]
     for problem in problems:
-        print(problem)
+        print(visible(problem))
     summary = f"{len(store.ids())} file(s), {scenarios} scenario(s), {len(problems)} problem(s)"
     print(summary, file=sys.stderr)
     return 1 if problems else 0
@@ -161,7 +163,9 @@ def status_command(args: argparse.Namespace) -> int:
     store = store_of(args)
     signed = manifest.read(store)
     for name in store.irregular():
-        print(f"skipped   {name} (not a regular file)")
+        print(visible(f"skipped   {name} (not a regular file)"))
+    for name in store.misnamed():
+        print(visible(f"skipped   {name} (not a scenario id)"))
     if signed is None:
         print("MANIFEST: missing (a keyholder runs `holdout manifest`)")
         listed: dict[str, str] = {}
@@ -194,7 +198,7 @@ def status_command(args: argparse.Namespace) -> int:
             print(f"{state:<9} {file_id}")
     if signed is not None:
         for name in harness.differences(signed.harness, store.root.parent):
-            print(f"harness   {name} changed since MANIFEST was signed")
+            print(visible(f"harness   {name} changed since MANIFEST was signed"))
     print(", ".join(f"{len(ids)} {state}" for state, ids in states.items()), file=sys.stderr)
     return 0
 

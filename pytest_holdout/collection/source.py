@@ -63,10 +63,9 @@ class ScenarioSource:
         return found
 
     def load_feature(self, file_id: str) -> Feature:
-        path = self.store.path(file_id)
         try:
-            data = path.read_bytes()
-        except FileNotFoundError:
+            data = self.store.read_bytes(file_id)
+        except files.MissingFile:
             raise HoldoutError(f"{file_id}: missing (listed in the signed manifest)") from None
         if self.manifest is not None:
             entry = self.manifest.entries[file_id]

@@ -24,6 +24,7 @@ from pytest_holdout.reports.summary import breakdown_lines
 from pytest_holdout.reports.trial_selection import fold, select
 from pytest_holdout.store.files import decrypt, encrypt
 from pytest_holdout.store.fsutil import atomic_write
+from pytest_holdout.terminal import visible
 
 FORMAT = "pytest-holdout sealed report"
 VERSION = 1
@@ -126,7 +127,9 @@ def render(
     for group in opened.groups:
         lines.extend(_render_trial(group[0], [detail["trial"] for detail in group]))
         lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    # Everything in it is the app's, the scenario's or the run's text: its control characters
+    # (OSC 52 writing the clipboard, cursor moves) are shown, never obeyed.
+    return visible("\n".join(lines).rstrip() + "\n")
 
 
 def _breakdown(report: dict[str, Any], details: list[dict[str, Any]]) -> dict[str, Score]:
@@ -170,11 +173,11 @@ def _render_trial(
         if step.get("docstring") is not None:
             lines.extend(
                 ['        """']
-                + [f"        {line}" for line in step["docstring"].splitlines()]
+                + [f"        {line}" for line in step["docstring"].split("\n")]
                 + ['        """']
             )
         if step.get("error"):
-            lines.extend("      " + line for line in step["error"].rstrip().splitlines())
+            lines.extend("      " + line for line in step["error"].rstrip().split("\n"))
     for reason in detail.get("judge_reasons", []):
         lines.append(f"  judge: {reason}")
     for name, value in detail.get("properties", []):
@@ -182,5 +185,5 @@ def _render_trial(
     for name in ("stdout", "stderr", "log"):
         if detail.get(name):
             lines.append(f"  captured {name}:")
-            lines.extend("    " + line for line in detail[name].rstrip().splitlines())
+            lines.extend("    " + line for line in detail[name].rstrip().split("\n"))
     return lines

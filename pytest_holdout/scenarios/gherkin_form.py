@@ -19,7 +19,9 @@ from gherkin.dialect import DIALECTS
 from gherkin.errors import CompositeParserException, ParserError, ParserException
 from gherkin.token_matcher import TokenMatcher
 
+from pytest_holdout import limits
 from pytest_holdout.scenarios.model import Feature, Scenario, Step, StepKind
+from pytest_holdout.terminal import first_control
 
 Node = Mapping[str, Any]  # a node of gherkin-official's syntax tree
 
@@ -35,12 +37,42 @@ _PLACEHOLDER = re.compile(r"<([^<>]*)>")
 
 
 class MalformedFeature(Exception):
-    """Raised by either form; parsing turns it into a ScenarioSyntaxError without scenario text."""
+    """Raised by either form; parsing turns it into a ScenarioSyntaxError without scenario text.
+    ``reason``, where given, is safe to show anywhere (it quotes nothing of the file)."""
 
-    def __init__(self, line: int, detail: str) -> None:
+    def __init__(self, line: int, detail: str, reason: str = "") -> None:
         super().__init__(line)
         self.line = line
         self.detail = detail
+        self.reason = reason
+
+
+def refuse_controls(text: str, line: int | None = None) -> None:
+    """Refuse terminal control characters (``pytest_holdout.terminal``), at ``line`` or, without
+    one, at the line of ``text`` the first one is on."""
+    found = first_control(text)
+    if found is not None:
+        if line is None:
+            line = text.count("\n", 0, found.start()) + 1
+        reason = f"control character U+{ord(found.group()[0]):04X}"
+        raise MalformedFeature(line, reason, reason=reason)
+
+
+class _Budget:
+    """What one file may expand into (``pytest_holdout.limits``), charged as the model is built,
+    so that a file over a limit is refused before it takes the memory: 2,000 Background steps
+    in each of 2,000 scenarios are 90 KB of Gherkin and 4 million steps."""
+
+    def __init__(self) -> None:
+        self.limits = limits.active()
+        self.spent = {"scenarios": 0, "steps": 0, "cells": 0, "text_chars": 0}
+
+    def charge(self, limit: str, amount: int, line: int) -> None:
+        self.spent[limit] += amount
+        if self.spent[limit] > getattr(self.limits, limit):
+            what = {"scenarios": "scenarios", "text_chars": "characters"}.get(limit, limit)
+            reason = f"more {what} once expanded than {self.limits.describe(limit)}"
+            raise MalformedFeature(line, reason, reason=reason)
 
 
 # One parser and token matcher per thread, reused for every file: both reset themselves at the
@@ -55,7 +87,14 @@ def read_gherkin(text: str) -> Node:
     try:
         return _reusable.parser.parse(text, _reusable.matcher)
     except ParserError as error:
-        raise MalformedFeature(_first_error_line(error), str(error)) from None
+        raise MalformedFeature(_first_error_line(error), _messages(error)) from None
+
+
+def _messages(error: ParserError) -> str:
+    """One error a line, the first first (not gherkin-official's "Parser errors:" heading)."""
+    if isinstance(error, CompositeParserException) and error.errors:
+        return "\n".join(str(each) for each in error.errors)
+    return str(error)
 
 
 def _first_error_line(error: ParserError) -> int:
@@ -69,10 +108,11 @@ def feature_from_document(document: Node, file_id: str) -> Feature:
     if feature is None:
         raise MalformedFeature(1, "the file holds no Feature")
     indexes = itertools.count(1)
+    budget = _Budget()
     scenarios = tuple(
         scenario
         for outline, background, tags, rule in _scenario_definitions(feature)
-        for scenario in _expand(outline, background, tags, rule, file_id, indexes)
+        for scenario in _expand(outline, background, tags, rule, file_id, indexes, budget)
     )
     if not scenarios:
         raise MalformedFeature(_line(feature), "the feature has no scenarios")
@@ -115,6 +155,7 @@ def _expand(
     rule: str | None,
     file_id: str,
     indexes: Iterator[int],
+    budget: _Budget,
 ) -> Iterator[Scenario]:
     """A plain Scenario, or one Scenario per Examples row of an Outline."""
     # A scenario without steps, or an Outline without rows, would pass vacuously or vanish:
@@ -124,12 +165,13 @@ def _expand(
     tags = inherited_tags | _tags(outline)
 
     def scenario(values: dict[str, str], line: int, extra_tags: frozenset[str]) -> Scenario:
+        budget.charge("scenarios", 1, line)
         return Scenario(
             file_id=file_id,
             index=next(indexes),
-            name=_substitute(outline["name"], values),
+            name=_substitute(outline["name"], values, budget, line),
             line=line,
-            steps=_steps(background, outline["steps"], values),
+            steps=_steps(background, outline["steps"], values, budget),
             tags=tags | extra_tags,
             description=_description(outline),
             rule=rule,
@@ -157,7 +199,7 @@ def _expand(
 
 
 def _steps(
-    background: Sequence[Node], own: Sequence[Node], values: dict[str, str]
+    background: Sequence[Node], own: Sequence[Node], values: dict[str, str], budget: _Budget
 ) -> tuple[Step, ...]:
     steps = []
     kind: StepKind = "given"  # what a leading And, But or * continues
@@ -166,37 +208,48 @@ def _steps(
         ((node, {}) for node in background), ((node, values) for node in own)
     ):
         kind = _KINDS.get(node["keywordType"], kind)
-        steps.append(_step(node, kind, substitutions))
+        steps.append(_step(node, kind, substitutions, budget))
     return tuple(steps)
 
 
-def _step(node: Node, kind: StepKind, values: dict[str, str]) -> Step:
+def _step(node: Node, kind: StepKind, values: dict[str, str], budget: _Budget) -> Step:
     table = node.get("dataTable")
     docstring = node.get("docString")
-    text = _substitute(node["text"], values)
+    line = _line(node)
+    budget.charge("steps", 1, line)
+    if table is not None:
+        budget.charge("cells", sum(len(row["cells"]) for row in table["rows"]), line)
+    text = _substitute(node["text"], values, budget, line)
     if not text.strip():
         # No definition could match it: refused here, while its author can still fix it, rather
         # than found at run time as an undefined step.
-        raise MalformedFeature(_line(node), f"a {node['keyword'].strip()} step with no text")
+        raise MalformedFeature(line, f"a {node['keyword'].strip()} step with no text")
     return Step(
         keyword=node["keyword"].strip(),
         kind=kind,
         text=text,
-        line=_line(node),
+        line=line,
         datatable=None
         if table is None
         else tuple(
-            tuple(_substitute(cell["value"], values) for cell in row["cells"])
+            tuple(_substitute(cell["value"], values, budget, line) for cell in row["cells"])
             for row in table["rows"]
         ),
-        docstring=None if docstring is None else _substitute(docstring["content"], values),
+        docstring=None
+        if docstring is None
+        else _substitute(docstring["content"], values, budget, line),
     )
 
 
-def _substitute(text: str, values: dict[str, str]) -> str:
-    """Replace ``<name>`` by the Examples value, in one pass: a value is never re-substituted."""
+def _substitute(text: str, values: dict[str, str], budget: _Budget, line: int) -> str:
+    """Replace ``<name>`` by the Examples value, in one pass: a value is never re-substituted.
+    The result's length is charged first: a long value in many placeholders multiplies."""
     if not values:
+        budget.charge("text_chars", len(text), line)
         return text
+    matches = [match for match in _PLACEHOLDER.finditer(text) if match.group(1) in values]
+    grown = sum(len(values[match.group(1)]) - len(match.group()) for match in matches)
+    budget.charge("text_chars", len(text) + grown, line)
     return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
 
 

@@ -7,25 +7,38 @@ Gherkin grammar demands. Anything else is read as the YAML form, which must be a
 ``feature`` key. The two cannot be confused: ``@`` cannot start plain YAML, and the YAML form's
 keys are lower case, unlike every Feature keyword that could begin a YAML key.
 
-Errors name the opaque id and a line number only. The parser's own message, which may quote the
-scenario, is kept in ``ScenarioSyntaxError.detail`` for the sealed report.
+The one exception: a file that fails to parse as YAML but holds a Feature line further down is
+Gherkin with something stray before its Feature line, and Gherkin's own error (naming the stray
+line) is the one reported.
+
+Terminal control characters (see ``pytest_holdout.terminal``) are refused anywhere in the file,
+comments included: printed, they could make a file look other than it parses.
+
+Errors name the opaque id and a line number only, and, for a refusal that quotes nothing (a
+control character, a limit), why. The parser's own message, which may quote the scenario, is
+kept in ``ScenarioSyntaxError.detail`` for the sealed report, and for ``holdout add``, whose user
+holds the plaintext anyway (``explained``).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import yaml
 
+from pytest_holdout import limits
 from pytest_holdout.errors import SecretBearingError
 from pytest_holdout.scenarios.gherkin_form import (
     FEATURE_KEYWORDS,
     MalformedFeature,
     feature_from_document,
     read_gherkin,
+    refuse_controls,
 )
 from pytest_holdout.scenarios.model import Feature
 from pytest_holdout.scenarios.yaml_form import read_yaml
+from pytest_holdout.terminal import visible
 
 Form = Literal["gherkin", "yaml"]
 
@@ -33,10 +46,24 @@ Form = Literal["gherkin", "yaml"]
 class ScenarioSyntaxError(SecretBearingError):
     """A scenario file that does not parse. ``str()`` is safe; ``detail`` is secret."""
 
-    def __init__(self, file_id: str, line: int, detail: str) -> None:
-        super().__init__(f"{file_id}: malformed scenario at line {line}", detail)
+    def __init__(self, file_id: str, line: int, detail: str, reason: str = "") -> None:
+        message = f"{file_id}: malformed scenario at line {line}"
+        super().__init__(f"{message}: {reason}" if reason else message, detail)
         self.file_id = file_id
         self.line = line
+
+    def why(self) -> str:
+        """The parser's reason, made safe for a terminal: for the plaintext's own holder only
+        (``holdout add``, ``edit``), since it may quote the scenario."""
+        return visible(_LOCATION.sub("", self.detail.partition("\n")[0]))
+
+    def explained(self) -> str:
+        """``FILE: line N: why`` (see ``why``)."""
+        return f"{visible(self.file_id)}: line {self.line}: {self.why()}"
+
+
+# gherkin-official starts its messages with "(line:column): ", which the line already says.
+_LOCATION = re.compile(r"^\(\d+:\d+\): ")
 
 
 def parse_feature(data: bytes, file_id: str) -> Feature:
@@ -44,10 +71,10 @@ def parse_feature(data: bytes, file_id: str) -> Feature:
     try:
         return _parse(data, file_id)
     except MalformedFeature as error:
-        line, detail = error.line, error.detail
+        line, detail, reason = error.line, error.detail, error.reason
     # Raised outside the except block on purpose: the new error must not carry the old one (and
     # its scenario text) as __context__.
-    raise ScenarioSyntaxError(file_id, line, detail)
+    raise ScenarioSyntaxError(file_id, line, detail, reason)
 
 
 def count_scenarios(data: bytes, file_id: str) -> int:
@@ -56,7 +83,12 @@ def count_scenarios(data: bytes, file_id: str) -> int:
 
 
 def _parse(data: bytes, file_id: str) -> Feature:
+    found = limits.active()
+    if len(data) > found.file_bytes:  # it could be added, but never read back from the store
+        reason = f"larger than {found.describe('file_bytes')}"
+        raise MalformedFeature(1, reason, reason=reason)
     text = _decode(data)
+    refuse_controls(text)
     first_line = _first_significant_line(text)
     if first_line is None:
         raise MalformedFeature(1, "the file holds no feature")
@@ -65,11 +97,20 @@ def _parse(data: bytes, file_id: str) -> Feature:
     try:
         return feature_from_document(read_yaml(text), file_id)
     except MalformedFeature as error:
-        # The author may have meant Gherkin and mistyped its first line: say how it was read.
-        detail = (
-            f"read as the YAML form (Gherkin starts with a tag or a Feature line): {error.detail}"
-        )
-        raise MalformedFeature(error.line, detail) from None
+        if error.reason:  # a limit, not a matter of form
+            raise
+        yaml_error = error
+    if _holds_feature_line(text):
+        # Gherkin with a stray line before its Feature line: Gherkin's parser names that line.
+        # (It cannot accept the file, whose first significant line is neither tag nor Feature.)
+        read_gherkin(text)
+    if scenario_form(data) == "yaml":
+        raise yaml_error
+    # The author may have meant Gherkin and mistyped its first line: say how it was read.
+    detail = (
+        f"read as the YAML form (Gherkin starts with a tag or a Feature line): {yaml_error.detail}"
+    )
+    raise MalformedFeature(yaml_error.line, detail)
 
 
 def scenario_form(data: bytes) -> Form | None:
@@ -111,9 +152,16 @@ def _first_significant_line(text: str) -> str | None:
     return None
 
 
+_FEATURE_LINES = tuple(f"{keyword}:" for keyword in FEATURE_KEYWORDS)
 # A Gherkin file's first significant line is a tag or a Feature line, in any of its languages.
-_GHERKIN_STARTS = ("@", *(f"{keyword}:" for keyword in FEATURE_KEYWORDS))
+_GHERKIN_STARTS = ("@", *_FEATURE_LINES)
 
 
 def _starts_gherkin(line: str) -> bool:
     return line.startswith(_GHERKIN_STARTS)
+
+
+def _holds_feature_line(text: str) -> bool:
+    """A Feature line at the start of a line. Not an indented one: a YAML block scalar (a doc
+    string) may hold any text, but only indented."""
+    return any(line.startswith(_FEATURE_LINES) for line in text.splitlines())

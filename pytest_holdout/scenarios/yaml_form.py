@@ -16,7 +16,8 @@ from typing import Any
 import yaml
 from gherkin.dialect import DIALECTS
 
-from pytest_holdout.scenarios.gherkin_form import MalformedFeature
+from pytest_holdout import limits
+from pytest_holdout.scenarios.gherkin_form import MalformedFeature, refuse_controls
 
 Node = dict[str, Any]  # a node of the Gherkin syntax tree being built
 
@@ -40,11 +41,6 @@ STEP_ARGUMENT_KEYS = frozenset({"datatable", "docstring"})
 _NULL_TAG = "tag:yaml.org,2002:null"
 
 
-#: The most nodes a file may hold once its aliases are expanded. Aliases let a few bytes stand for
-#: an exponential amount of content ("billion laughs"), and anyone may add a scenario file.
-MAX_EXPANDED_NODES = 1_000_000
-
-
 def read_yaml(text: str) -> Node:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -64,8 +60,11 @@ def read_yaml(text: str) -> Node:
 
 
 def _check_expanded_size(root: yaml.Node) -> None:
-    """Refuse alias cycles and files too large once expanded, in time linear in the file."""
+    """Refuse alias cycles and files too large once expanded (the ``yaml_nodes`` limit), in time
+    linear in the file. Aliases let a few bytes stand for an exponential amount of content
+    ("billion laughs"), and anyone may add a scenario file."""
     sizes: dict[int, int] = {}  # by node identity: an alias is the very node it names
+    found = limits.active()
 
     def size(node: yaml.Node) -> int:
         known = sizes.get(id(node))
@@ -79,8 +78,9 @@ def _check_expanded_size(root: yaml.Node) -> None:
         else:
             children = node.value if isinstance(node, yaml.SequenceNode) else []
         total = 1 + sum(size(child) for child in children)
-        if total > MAX_EXPANDED_NODES:
-            raise MalformedFeature(_line(node), "too large once its aliases are expanded")
+        if total > found.yaml_nodes:
+            reason = f"more YAML nodes once expanded than {found.describe('yaml_nodes')}"
+            raise MalformedFeature(_line(node), reason, reason=reason)
         sizes[id(node)] = total
         return total
 
@@ -273,7 +273,11 @@ def _cut_at_comment(node: yaml.Node) -> bool:
 def _text(node: yaml.Node, what: str) -> str:
     if not isinstance(node, yaml.ScalarNode):
         raise MalformedFeature(_line(node), f"{what} must be text")
-    return "" if _is_null(node) else str(node.value)
+    text = "" if _is_null(node) else str(node.value)
+    # A double-quoted scalar's escapes ("\e", "\x9b") are decoded by then: the check on the
+    # file's own text (scenarios.parsing) cannot see them.
+    refuse_controls(text, _line(node))
+    return text
 
 
 def _is_null(node: yaml.Node) -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pyrage
 
 from pytest_holdout.errors import HoldoutError, UsageError
+from pytest_holdout.limits import active, read_bounded
 from pytest_holdout.store.fsutil import atomic_write, sync_directory, write_temp
 from pytest_holdout.store.keys import (
     Identity,
@@ -36,10 +37,15 @@ SUFFIX = ".age"
 FILE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _NO_MATCH_MESSAGE = "no identity matches (encrypted to other recipients)"
 _NO_MATCH = "No matching keys found"  # pyrage's message when no identity opens any stanza
+_CORRUPTED = "corrupted or modified"
 _BINARY_MAGIC = b"age-encryption.org/v1\n"
 _ARMOR_BEGIN = b"-----BEGIN AGE ENCRYPTED FILE-----"
 _ARMOR_END = b"-----END AGE ENCRYPTED FILE-----"
 _RECIPIENT_STANZAS = {b"X25519", b"ssh-ed25519", b"ssh-rsa"}  # not the grease age adds
+
+
+class MissingFile(HoldoutError):
+    """A scenario file that is not in the store."""
 
 
 def new_id() -> str:
@@ -59,30 +65,75 @@ def encrypt(
 def decrypt(data: bytes, identities: Sequence[Identity | NativeIdentity], name: str) -> bytes:
     """Decrypt an age file (armored or binary) in memory. ``name`` (an id or a path) is the only
     thing the error message says about the file."""
+    check_header(data, name)
     try:
         return pyrage.decrypt(data, native_identities(identities))
     except pyrage.DecryptError as exc:
         if str(exc) == _NO_MATCH:
             raise HoldoutError(f"{name}: {_NO_MATCH_MESSAGE}") from None
-        raise HoldoutError(f"{name}: corrupted or modified") from None
+        raise HoldoutError(f"{name}: {_CORRUPTED}") from None
+
+
+def check_header(data: bytes, name: str) -> None:
+    """Refuse, before pyrage reads it, an age header over the ``header_bytes`` or ``stanzas``
+    limit: pyrage's header parsing grows about quadratically with its size. The header is only
+    measured here; pyrage alone parses and checks it."""
+    limits = active()
+    try:
+        stanzas = _stanza_lines(data)
+    except HeaderTooLarge:
+        raise HoldoutError(
+            f"{name}: its header is larger than {limits.describe('header_bytes')}"
+        ) from None
+    except ValueError:
+        raise HoldoutError(f"{name}: {_CORRUPTED}") from None
+    if len(stanzas) > limits.stanzas:
+        raise HoldoutError(
+            f"{name}: its header holds {len(stanzas):,} stanzas, more than "
+            + limits.describe("stanzas")
+        )
 
 
 def recipient_stanzas(data: bytes) -> int:
     """How many recipient stanzas an age file's header holds (X25519 and SSH ones; not the
-    random "grease" stanzas age adds). Raises ValueError if ``data`` is not an age file."""
+    random "grease" stanzas age adds). Raises ValueError if ``data`` is not an age file, and
+    HeaderTooLarge (a ValueError) if its header is over the ``header_bytes`` limit."""
+    return sum(1 for line in _stanza_lines(data) if line.split(b" ")[1] in _RECIPIENT_STANZAS)
+
+
+class HeaderTooLarge(ValueError):
+    """An age file whose header does not end within the ``header_bytes`` limit."""
+
+
+def _stanza_lines(data: bytes) -> list[bytes]:
+    """The first line of each stanza in an age file's header (``-> TYPE ARGS...``), looked for
+    no further than the ``header_bytes`` limit. age-encryption.org/v1: the version line, then
+    stanzas (an argument line starting ``-> ``, then base64 body lines), then ``--- MAC``."""
+    limit = active().header_bytes
     if data.startswith(_ARMOR_BEGIN):
-        body = data.strip()[len(_ARMOR_BEGIN) : -len(_ARMOR_END)]
-        try:
-            data = base64.b64decode(b"".join(body.split()), validate=True)
-        except ValueError:
-            raise ValueError("bad armor") from None
+        data = _dearmored_start(data, limit)
     if not data.startswith(_BINARY_MAGIC):
         raise ValueError("not an age file")
-    header_end = data.find(b"\n---")
+    header_end = data.find(b"\n--- ", 0, limit)
     if header_end < 0:
-        raise ValueError("no header end")
-    stanzas = [line for line in data[:header_end].split(b"\n") if line.startswith(b"-> ")]
-    return sum(1 for line in stanzas if line.split(b" ")[1] in _RECIPIENT_STANZAS)
+        raise HeaderTooLarge() if len(data) >= limit else ValueError("no header end")
+    return [line for line in data[:header_end].split(b"\n") if line.startswith(b"-> ")]
+
+
+def _dearmored_start(data: bytes, limit: int) -> bytes:
+    """The first ``limit`` bytes or so of an armored file's content: armor is base64 in lines
+    of 64 characters (48 bytes each), so that many lines are decoded, not the whole file."""
+    lines = data[len(_ARMOR_BEGIN) :].lstrip(b"\r\n").split(b"\n", limit // 48 + 2)
+    body = []
+    for line in lines[: limit // 48 + 2]:
+        line = line.strip()
+        if line.startswith(_ARMOR_END[:5]):
+            break
+        body.append(line)
+    try:
+        return base64.b64decode(b"".join(body), validate=True)
+    except ValueError:
+        raise ValueError("bad armor") from None
 
 
 def _is_regular(path: Path) -> bool:
@@ -114,12 +165,25 @@ class Store:
     def ids(self) -> list[str]:
         """Every scenario file's id, sorted. Hidden files (temp files among them) are skipped, and
         so is anything that is not a regular file: a symbolic link named like a scenario file
-        could point at any age file its reader can open, outside the store."""
-        return sorted(path.name[: -len(SUFFIX)] for path in self._named() if _is_regular(path))
+        could point at any age file its reader can open, outside the store. So is a name that
+        is not an id (``S-x y.age``): ``misnamed`` lists those."""
+        return sorted(
+            path.name[: -len(SUFFIX)]
+            for path in self._named()
+            if _is_regular(path) and FILE_ID.fullmatch(path.name[: -len(SUFFIX)])
+        )
 
     def irregular(self) -> list[str]:
         """The names of entries that look like scenario files but are not regular files."""
         return sorted(path.name for path in self._named() if not _is_regular(path))
+
+    def misnamed(self) -> list[str]:
+        """The names of regular files ending in ``.age`` whose name is not a scenario id."""
+        return sorted(
+            path.name
+            for path in self._named()
+            if _is_regular(path) and not FILE_ID.fullmatch(path.name[: -len(SUFFIX)])
+        )
 
     def _named(self) -> list[Path]:
         if not self.root.is_dir():
@@ -136,11 +200,12 @@ class Store:
         return self.root / f"{file_id}{SUFFIX}"
 
     def read_bytes(self, file_id: str) -> bytes:
-        """A file's encrypted bytes."""
+        """A file's encrypted bytes, refused past the ``file_bytes`` limit."""
         try:
-            return self.path(file_id).read_bytes()
+            with self.path(file_id).open("rb") as file:
+                return read_bounded(file, file_id)
         except FileNotFoundError:
-            raise HoldoutError(f"{file_id}: no such scenario file") from None
+            raise MissingFile(f"{file_id}: no such scenario file") from None
         except OSError as exc:
             raise HoldoutError(f"{file_id}: cannot read ({exc.strerror})") from None
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pytest_holdout.errors import HoldoutError
+from pytest_holdout.limits import read_bounded
 from pytest_holdout.store import harness, signing
 from pytest_holdout.store.files import FILE_ID, Store, decrypt
 from pytest_holdout.store.fsutil import atomic_write
@@ -204,7 +205,8 @@ def read(store: Store) -> Manifest | None:
     that cannot be read or parsed, naming the line."""
     path = manifest_path(store)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = read_bounded(file, str(path))
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -361,7 +363,8 @@ def _shas(entries: Mapping[str, Entry]) -> dict[str, str]:
 
 def _recipients_sha256(store: Store) -> str:
     try:
-        return sha256_of(store.recipients_path.read_bytes())
+        with store.recipients_path.open("rb") as file:
+            return sha256_of(read_bounded(file, str(store.recipients_path)))
     except FileNotFoundError:
         raise HoldoutError(f"{store.recipients_path}: missing (run `holdout init`)") from None
 

@@ -427,3 +427,39 @@ def test_the_garbage_collector_is_tuned_only_while_holdout_items_run(
     result.stdout.fnmatch_lines(
         ["*test_before.py*PASSED*", "*S-*PASSED*", "*test_after.py*PASSED*"]
     )
+
+
+def test_crafted_files_fail_alone_with_their_id_and_line(project: HoldoutProject) -> None:
+    # Issue 15: a file named `S-x y.age` stopped a run at collection (finding 11); a control
+    # character is refused as a malformed scenario, quoting nothing (finding 9).
+    project.steps(CALCULATOR_STEPS)
+    good = project.add(FEATURE)
+    (project.store / "S-x y.age").write_bytes((project.store / f"{good}.age").read_bytes())
+    sneaky = project.add(
+        "Feature: F\n  Scenario: S\n    Given a total of 1\n#\x1b[1A\x1b[2K\r    Then SECRET\n"
+    )
+    result = project.run("-v")
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(
+        [f"*{sneaky}: malformed scenario at line 4: control character U+001B*"]
+    )
+    assert "SECRET" not in result.stdout.str() and "\x1b[1A" not in result.stdout.str()
+
+
+def test_the_repository_may_lower_a_limit_but_not_raise_it(project: HoldoutProject) -> None:
+    project.steps(CALCULATOR_STEPS)
+    file_id = project.add(FEATURE)  # two scenarios
+    project.pytester.makepyprojecttoml("[tool.holdout.limits]\nscenarios = 1\n")
+    result = project.run("-v")
+    result.stdout.fnmatch_lines(
+        [
+            f"*{file_id}: malformed scenario at line *: more scenarios once expanded than the "
+            "scenarios limit (1; HOLDOUT_LIMITS raises it)*"
+        ]
+    )
+    project.pytester.makepyprojecttoml("[tool.holdout.limits]\nscenarios = 5000\n")
+    result = project.run()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*[[]tool.holdout.limits[]] scenarios = 5000 is above the limit in force (1000)*"]
+    )
