@@ -71,14 +71,16 @@ def run(args: argparse.Namespace) -> int:
     if not spec.is_file():
         raise UsageError(f"demo --loop: no {spec}: the example's spec, which the agent builds from")
     replies = load_script(example / SCRIPT)
-    unsandboxed = why_no_sandbox()
-    if unsandboxed:  # holdout loop has no unsandboxed mode for its agent, nor has its demo
-        raise HoldoutError(f"demo --loop: {unsandboxed}: holdout loop runs its agent only there")
     out = (args.out or Path(tempfile.mkdtemp(prefix="holdout-loop-demo-"))).resolve()
     project, specs, keyholder = out / "access-bot", out / "specs", out / "keyholder"
     for path in (project, specs, keyholder):
         if path.exists():  # an earlier demo's fixed bot would score 1.0 in round 1
             raise UsageError(f"demo --loop: {path} exists: give --out a folder of its own")
+    unsandboxed = why_no_sandbox()
+    if unsandboxed:  # holdout loop has no unsandboxed mode for its agent, nor has its demo
+        raise HoldoutError(
+            f"demo --loop: {unsandboxed}; holdout loop runs its agent only sandboxed"
+        )
     shutil.copytree(example, project, ignore=shutil.ignore_patterns(*NOT_THE_PROJECT))
     shutil.copytree(
         example / "access_bot",
