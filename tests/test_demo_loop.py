@@ -173,3 +173,12 @@ def test_an_earlier_demo_s_folder_is_refused(tmp_path: Path) -> None:
     done = _demo("--loop", "--out", str(tmp_path))
     assert done.returncode == 2
     assert f"{tmp_path / 'access-bot'} exists: give --out a folder of its own" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "page", ["README.md", "examples/access-bot/README.md", "docs/loop.md", "docs/cli.md"]
+)
+def test_the_docs_give_the_command_these_tests_run(page: str) -> None:
+    blocks = re.findall(r"^```sh\n(.*?)^```$", (ROOT / page).read_text(), re.S | re.M)
+    commands = [line.split("#", 1)[0].strip() for block in blocks for line in block.splitlines()]
+    assert "holdout demo --loop" in commands  # the `demo` fixture's, run from the checkout
