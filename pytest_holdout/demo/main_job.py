@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from pytest_holdout.demo import commands
+from pytest_holdout.demo.commands import shown_path
 from pytest_holdout.errors import UsageError
 from pytest_holdout.sandbox import why_no_sandbox
 from pytest_holdout.store.keys import IDENTITY_FILE_VAR
@@ -44,7 +45,8 @@ def add_arguments(group: argparse._ArgumentGroup) -> None:
         "--out",
         type=Path,
         default=None,
-        help="where the JSON and sealed reports go (default: a new temporary folder, kept)",
+        help="where the JSON and sealed reports go; --loop: the project, working copy and key "
+        "it copies (default: a new temporary folder, kept)",
     )
 
 
@@ -63,13 +65,6 @@ def find_example(given: Path | None) -> Path:
     )
 
 
-def _shown(path: Path) -> str:
-    """``path`` as the person typing the commands would write it: relative when below here."""
-    with contextlib.suppress(ValueError):
-        return str(path.relative_to(Path.cwd()))
-    return str(path)
-
-
 def run(args: argparse.Namespace) -> int:
     example = find_example(args.example)
     out = (args.out or Path(tempfile.mkdtemp(prefix="holdout-demo-"))).resolve()
@@ -83,16 +78,16 @@ def run(args: argparse.Namespace) -> int:
     env["HOLDOUT_STORE_ID"] = STORE_ID
     keyholder = {**env, IDENTITY_FILE_VAR: str(key)}
 
-    print(f"pytest-holdout: the main job on {_shown(example)} (no account, no network)")
+    print(f"pytest-holdout: the main job on {shown_path(example)} (no account, no network)")
     commands.say("1. The example: an app, its spec, its harness and its encrypted holdout")
     print(
-        f"  app under test  {_shown(example / 'access_bot')}/: a Slack bot that adds people to\n"
-        "                  Okta groups once a reviewer approves in Jira\n"
+        f"  app under test  {shown_path(example / 'access_bot')}/: a Slack bot that adds people\n"
+        "                  to Okta groups once a reviewer approves in Jira\n"
         "  spec            specs/access-bot.md (clauses AB-1 to AB-19)\n"
-        f"  harness         {_shown(example / 'steps')}/ and {_shown(example / 'seed')}/ "
+        f"  harness         {shown_path(example / 'steps')}/ and {shown_path(example / 'seed')}/ "
         "(the twins' data)\n"
-        f"  holdout         {_shown(example / 'scenarios_encrypted')}/, its MANIFEST signed\n"
-        f"  key             {_shown(key)}: a DEMO KEY, shipped so that\n"
+        f"  holdout         {shown_path(example / 'scenarios_encrypted')}/, its MANIFEST signed\n"
+        f"  key             {shown_path(key)}: a DEMO KEY, shipped so that\n"
         "                  this runs anywhere: anyone can read these scenarios with it. A real\n"
         "                  key stays in the gated job's secret store, never in a repository."
     )
@@ -113,14 +108,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"\n({unsandboxed}: this run starts the bot UNSANDBOXED, --holdout-sandbox=none)")
         gated.append("--holdout-sandbox=none")
     commands.say(f"2. The gated CI job: the bot runs {sandbox} against the twins")
-    shown = f"cd {_shown(example)} && {IDENTITY_FILE_VAR}={DEMO_KEY} {commands.printable(gated)}"
+    keyed = f"{IDENTITY_FILE_VAR}={DEMO_KEY} {commands.printable(gated)}"
+    shown = f"cd {shown_path(example)} && {keyed}"
     commands.run(gated, example, keyholder, shown=shown)
 
     commands.say("3. The result")
     print(f"{commands.satisfaction(report)}.")
     print("The public output above named no scenario: opaque ids and figures only.")
-    print(f"\nThe sealed report, with every step of every trial: {_shown(sealed)}")
+    print(f"\nThe sealed report, with every step of every trial: {shown_path(sealed)}")
     print("Only a keyholder can open it; the DEMO KEY can:")
-    print(f"  {IDENTITY_FILE_VAR}={_shown(key)} holdout report open {_shown(sealed)}")
+    print(f"  {IDENTITY_FILE_VAR}={shown_path(key)} holdout report open {shown_path(sealed)}")
     print(f"\n{GAP}")
     return 0
