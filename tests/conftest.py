@@ -6,7 +6,6 @@ temporary folders.
 
 from __future__ import annotations
 
-import os
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,22 +14,13 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from project_plugins import PROJECT_PLUGINS
 
 from pytest_holdout.sandbox import why_no_sandbox
 from pytest_holdout.store import keys
 from pytest_holdout.store.files import RECIPIENTS, STORE_DIR, Store
 
 NO_SANDBOX = why_no_sandbox()
-
-# Every pytest this suite starts (pytester's subprocesses, the loop's gated runs) loads the
-# plugins a holdout project has, not every one the test extra installs: schemathesis's,
-# hypothesis's and anyio's pytest plugins cost about 3 s of start-up a process, which the suite
-# pays hundreds of times. A test that needs a pytest exactly as a user's starts it passes its own
-# environment (the docs' walkthroughs drop every PYTEST_ variable).
-os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-os.environ["PYTEST_PLUGINS"] = ",".join(
-    ("pytest_holdout.plugin", "holdout_twins.fixtures", "xdist.plugin", "xdist.looponfail")
-)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -59,6 +49,16 @@ _FEATURE = textwrap.dedent(
           | bob  | wrong    |
     """
 ).encode()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def project_plugins_only() -> Iterator[None]:
+    # Set in the session, not at import: under xdist the suite's own workers start after the
+    # conftest is imported, and they need every plugin (anyio's runs the twins' async tests).
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in PROJECT_PLUGINS.items():
+            patch.setenv(name, value)
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -60,11 +60,6 @@ def run_as_user(script: str, cwd: Path, **env: str) -> subprocess.CompletedProce
     )
 
 
-# The suite's own pytest plugins that a user's project does not have and that take seconds to
-# load in every pytest an example starts: examples that run pytest often leave them out.
-WITHOUT_TEST_PLUGINS = {"PYTEST_ADDOPTS": "-p no:schemathesis -p no:hypothesispytest"}
-
-
 def test_the_disclosure_example_runs_as_written(tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()

@@ -24,7 +24,7 @@ from pytest_holdout.reports.scoring import evaluate_gate, score
 from pytest_holdout.reports.sealed import seal_detail, write_sealed
 from pytest_holdout.store.files import Store
 
-from test_docs_examples import DOCS, WITHOUT_TEST_PLUGINS, run_shell_example
+from test_docs_examples import DOCS, run_shell_example
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -212,7 +212,6 @@ def docs_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "reports.md",
         r'holdout init -r "\$\(holdout keygen.*?--html.*?',
         project,
-        **WITHOUT_TEST_PLUGINS,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert done.stdout.endswith(

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from project_plugins import PROJECT_PLUGINS
 
 from test_docs_examples import code_blocks, section, write_files
 
@@ -42,6 +43,7 @@ def test_the_own_project_walkthrough_runs_as_written(tmp_path: Path) -> None:
     write_files(PAGE.read_text(), project)
     script = "\n".join(code_blocks(PAGE.read_text(), "sh"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOLDOUT_", "PYTEST_"))}
+    env.update(PROJECT_PLUGINS)  # the plugins a user's project has, not the test extra's
     env.pop("PYTHONPATH", None)
     env.update(HOME=str(tmp_path / "home"), PATH=f"{Path(sys.executable).parent}:{env['PATH']}")
 

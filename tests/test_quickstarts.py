@@ -11,7 +11,6 @@ import pytest
 
 from test_docs_examples import (
     DOCS,
-    WITHOUT_TEST_PLUGINS,
     code_blocks,
     run_as_user,
     section,
@@ -29,7 +28,7 @@ SECRET = ("A refund in two parts", "she asks for 6 EUR back")
 def _run(project: Path, page: str, heading: str, **env: str) -> subprocess.CompletedProcess[str]:
     script = "\n".join(code_blocks(section(PAGES[page], heading), "sh"))
     assert script, f"docs/quickstart/{page}.md has commands under {heading!r}"
-    done = run_as_user(f"set -euo pipefail\n{script}", project, **WITHOUT_TEST_PLUGINS, **env)
+    done = run_as_user(f"set -euo pipefail\n{script}", project, **env)
     assert done.returncode == 0, (
         f"{page}.md, {heading}:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
     )
