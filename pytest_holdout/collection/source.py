@@ -12,6 +12,7 @@ from pytest_holdout.scenarios.model import Feature
 from pytest_holdout.scenarios.parsing import parse_feature
 from pytest_holdout.store import files
 from pytest_holdout.store.files import Store
+from pytest_holdout.store.fsutil import read_regular
 from pytest_holdout.store.manifest import Manifest, sha256_of
 
 
@@ -65,7 +66,7 @@ class ScenarioSource:
     def load_feature(self, file_id: str) -> Feature:
         path = self.store.path(file_id)
         try:
-            data = path.read_bytes()
+            data = read_regular(path)
         except FileNotFoundError:
             raise HoldoutError(f"{file_id}: missing (listed in the signed manifest)") from None
         if self.manifest is not None:

@@ -19,7 +19,7 @@ from pytest_holdout.outcomes.records import TrialDetail
 from pytest_holdout.reports.file_kinds import expect_sealed
 from pytest_holdout.reports.trial_selection import fold, select
 from pytest_holdout.store.files import decrypt, encrypt
-from pytest_holdout.store.fsutil import atomic_write
+from pytest_holdout.store.fsutil import atomic_write, read_existing
 
 FORMAT = "pytest-holdout sealed report"
 VERSION = 1
@@ -39,10 +39,7 @@ def write_sealed(path: Path, run: dict[str, Any], recipients: Sequence[Any]) -> 
 
 def read_sealed(path: Path, identities: Sequence[Any]) -> dict[str, Any]:
     """Decrypt a sealed report. ``details`` come back as dicts, the inner layer opened too."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise HoldoutError(f"{path}: cannot read ({exc.strerror})") from None
+    data = read_existing(path)
     expect_sealed(path, data)
     body = json.loads(decrypt(data, identities, str(path)))
     if body.get("format") != FORMAT:

@@ -32,6 +32,7 @@ from pytest_holdout.steps.registry import StepRegistry
 from pytest_holdout.store import harness as pinned_files
 from pytest_holdout.store import manifest
 from pytest_holdout.store.files import Store
+from pytest_holdout.store.fsutil import check_target, read_regular
 from pytest_holdout.sut import sandbox_name
 
 MARKS_NOTE = (
@@ -46,6 +47,7 @@ class HoldoutRun:
         self.settings = settings = RunSettings.from_config(config)
         self.store = Store(settings.store_dir)
         self.trust = Trust.check(self.store, settings.required)
+        _check_report_paths(settings)
         # The gated run: what counts is what the keyholder's signed manifest implies.
         self.gated = settings.required and self.trust.manifest is not None
         # Tags are secret: -m selects holdout items only where the output may show them.
@@ -101,7 +103,7 @@ class HoldoutRun:
         against one manifest."""
         if not self.gated:
             return None
-        return manifest.sha256_of(manifest.manifest_path(self.store).read_bytes())
+        return manifest.sha256_of(read_regular(manifest.manifest_path(self.store)))
 
     def _known_recipients(self) -> list[Any]:
         try:
@@ -280,6 +282,21 @@ class HoldoutRun:
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         self.isolation.close()
+
+
+def _check_report_paths(settings: RunSettings) -> None:
+    """Refuse, before anything runs, a report path the repository made a link (or a FIFO, a
+    device): the reports are written at the end, and a history is read first."""
+    for option, path in (
+        ("--holdout-json", settings.json_path),
+        ("--holdout-history", settings.history_path),
+        ("--holdout-sealed-report", settings.sealed_path),
+    ):
+        if path is not None:
+            try:
+                check_target(path)
+            except HoldoutError as exc:
+                raise pytest.UsageError(f"{option}: {exc}") from None
 
 
 def _is_holdout(item: pytest.Item) -> bool:

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from pytest_holdout.errors import HoldoutError
+from pytest_holdout.store.fsutil import read_regular
 
 IDENTITY_VAR = "HOLDOUT_IDENTITY"
 IDENTITY_FILE_VAR = "HOLDOUT_IDENTITY_FILE"
@@ -192,12 +193,11 @@ def parse_recipient(text: str) -> Recipient:
 def load_recipients(path: Path) -> list[Recipient]:
     """The recipients in a file in the format of age's ``-R``: one a line, ``#`` comments."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")
     except FileNotFoundError:
         raise HoldoutError(f"{path}: missing (run `holdout init RECIPIENT`)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or "not a text file"
-        raise HoldoutError(f"{path}: cannot read ({reason})") from None
+    except UnicodeDecodeError:
+        raise HoldoutError(f"{path}: cannot read (not a text file)") from None
     recipients: list[Recipient] = []
     seen: dict[str, int] = {}
     for number, line in _significant_lines(text):

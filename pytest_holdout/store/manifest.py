@@ -32,7 +32,7 @@ from pathlib import Path
 from pytest_holdout.errors import HoldoutError
 from pytest_holdout.store import harness, signing
 from pytest_holdout.store.files import FILE_ID, Store, decrypt
-from pytest_holdout.store.fsutil import atomic_write
+from pytest_holdout.store.fsutil import atomic_write, read_regular
 from pytest_holdout.store.keys import Identity, parse_recipient
 
 MANIFEST = "MANIFEST"
@@ -204,11 +204,9 @@ def read(store: Store) -> Manifest | None:
     that cannot be read or parsed, naming the line."""
     path = manifest_path(store)
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        raise HoldoutError(f"{path}: cannot read ({exc.strerror})") from None
     return _parse(data, path)
 
 
@@ -361,7 +359,7 @@ def _shas(entries: Mapping[str, Entry]) -> dict[str, str]:
 
 def _recipients_sha256(store: Store) -> str:
     try:
-        return sha256_of(store.recipients_path.read_bytes())
+        return sha256_of(read_regular(store.recipients_path))
     except FileNotFoundError:
         raise HoldoutError(f"{store.recipients_path}: missing (run `holdout init`)") from None
 

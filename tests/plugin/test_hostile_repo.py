@@ -1,0 +1,112 @@
+"""The repository is hostile: what it commits where the gated run reads or writes a file (a link,
+a FIFO, lines that are not history) neither leaks the job's secrets nor gets written through."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from holdout_project import PASS_AND_FAIL_STEPS as STEPS
+from holdout_project import HoldoutProject
+
+PASSING = "Feature: One\n  Scenario: one\n    Given a step that passes\n"
+
+
+@pytest.fixture
+def key_text(project: HoldoutProject, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The CI key as the gated job holds it: the key text in HOLDOUT_IDENTITY."""
+    text = str(project.identity)
+    monkeypatch.setenv("HOLDOUT_IDENTITY", text)
+    monkeypatch.delenv("HOLDOUT_IDENTITY_FILE")
+    return text
+
+
+def signed_project(project: HoldoutProject) -> None:
+    project.steps(STEPS)
+    project.add(PASSING)
+    project.sign()
+
+
+def files_holding(root: Path, text: str) -> list[Path]:
+    """Every regular file under ``root`` (links not followed) whose bytes hold ``text``."""
+    found = []
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = Path(folder, name)
+            if not path.is_symlink() and text.encode() in path.read_bytes():
+                found.append(path)
+    return found
+
+
+def test_a_history_linked_to_the_environment_does_not_copy_the_key(
+    project: HoldoutProject, key_text: str
+) -> None:
+    signed_project(project)
+    history = project.pytester.path / "holdout-history.jsonl"
+    history.symlink_to("/proc/self/environ")
+    result = project.run("--holdout-required", "--holdout-history", "holdout-history.jsonl")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--holdout-history: holdout-history.jsonl: is a symbolic link" in result.stderr.str()
+    assert history.is_symlink()
+    output = result.stdout.str() + result.stderr.str()
+    assert key_text not in output
+    assert files_holding(project.pytester.path, key_text) == []
+
+
+@pytest.mark.parametrize("option", ["--holdout-json", "--holdout-sealed-report"])
+def test_a_report_path_that_is_a_link_is_not_written_through(
+    project: HoldoutProject, key_text: str, option: str
+) -> None:
+    signed_project(project)
+    outside = project.pytester.path.parent / f"{project.pytester.path.name}-outside"
+    outside.write_text("the target, unchanged\n")
+    (project.pytester.path / "report").symlink_to(outside)
+    result = project.run("--holdout-required", option, "report")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert f"{option}: report: is a symbolic link" in result.stderr.str()
+    assert outside.read_text() == "the target, unchanged\n"
+    assert (project.pytester.path / "report").is_symlink()
+
+
+def test_a_history_that_is_a_fifo_is_refused_without_waiting(
+    project: HoldoutProject, key_text: str
+) -> None:
+    signed_project(project)
+    os.mkfifo(project.pytester.path / "history.jsonl")
+    result = project.pytester.runpytest_subprocess(
+        *("--holdout", "--holdout-required", "--holdout-history", "history.jsonl"), timeout=60
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--holdout-history: history.jsonl: is not a regular file" in result.stderr.str()
+
+
+def test_a_history_keeps_only_history_lines(project: HoldoutProject, key_text: str) -> None:
+    signed_project(project)
+    history = project.pytester.path / "history.jsonl"
+    assert project.run("--holdout-required", "--holdout-history", "history.jsonl").ret == 0
+    [line] = history.read_text().splitlines()
+    history.write_text(f"{line}\nnot a history line: copy me\n")
+    result = project.run("--holdout-required", "--holdout-history", "history.jsonl")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        ["*history.jsonl: dropped 1 line(s) that were not holdout history*"]
+    )
+    kept = history.read_text().splitlines()
+    assert len(kept) == 2 and kept[0] == line
+    assert "copy me" not in history.read_text()
+
+
+@pytest.mark.parametrize("name", ["MANIFEST", "RECIPIENTS"])
+def test_a_trust_file_that_is_a_link_is_refused(
+    project: HoldoutProject, key_text: str, name: str
+) -> None:
+    signed_project(project)
+    path = project.store / name
+    moved = project.pytester.path.parent / f"{project.pytester.path.name}-{name}"
+    path.rename(moved)
+    path.symlink_to(moved)
+    result = project.run("--holdout-required")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert f"scenarios_encrypted/{name}: is a symbolic link" in result.stderr.str()
