@@ -238,8 +238,8 @@ def test_an_identity_file_readable_by_others_gets_a_one_line_warning(
     code, _, err = run(capsys, "show", file_id)
     assert code == 0
     assert err == (
-        f"holdout: warning: {identity_file}: private key readable by others "
-        f"(run: chmod 600 {identity_file})\n"
+        "holdout: warning: HOLDOUT_IDENTITY_FILE: the private key file is readable by others "
+        '(run: chmod 600 "$HOLDOUT_IDENTITY_FILE")\n'
     )
 
 
@@ -253,7 +253,9 @@ EDITOR = textwrap.dedent(
     folder = os.path.dirname(path)
     with open(log, "w") as f:
         json.dump({"path": path, "mode": stat.S_IMODE(os.stat(path).st_mode),
-                   "folder_mode": stat.S_IMODE(os.stat(folder).st_mode)}, f)
+                   "folder_mode": stat.S_IMODE(os.stat(folder).st_mode),
+                   "key_variables": [n for n in os.environ if n.startswith("HOLDOUT_IDENTITY")]},
+                  f)
     open(path + ".swp", "w").write("editor leftovers")
     if os.environ.get("EDITOR_EXIT"):
         sys.exit(int(os.environ["EDITOR_EXIT"]))
@@ -330,7 +332,7 @@ def test_edit_interrupted_removes_the_plaintext(
     before = store.path(file_id).read_bytes()
     seen: list[Path] = []
 
-    def ctrl_c(command: list[str]) -> int:
+    def ctrl_c(command: list[str], **kwargs: object) -> int:
         seen.append(Path(command[-1]))
         assert seen[0].read_bytes() == feature
         raise KeyboardInterrupt
@@ -373,6 +375,24 @@ def test_edit_terminated_removes_the_plaintext(
     )
     assert (result.returncode, result.stderr) == (130, "holdout: interrupted\n")
     assert not Path(log.read_text()).parent.exists()
+
+
+def test_the_editor_runs_without_the_key(
+    project: Path,
+    feature: bytes,
+    holdout_env: dict[str, str],
+    identity: keys.Identity,
+    editor: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The editor, its plugins and language servers: none of them inherits the key."""
+    monkeypatch.setenv(keys.IDENTITY_VAR, str(identity.native))
+    store = Store(project / "scenarios_encrypted")
+    file_id = store.add(feature)
+    signed(store, identity)
+    assert run(capsys, "edit", file_id)[0] == 0
+    assert json.loads(editor.read_text())["key_variables"] == []
 
 
 def test_edit_unchanged(

@@ -314,7 +314,8 @@ def edit_command(args: argparse.Namespace) -> int:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as file:
             file.write(plaintext)
-        status = subprocess.call([*_editor(), str(path)])
+        # The editor and whatever it starts (plugins, language servers) never see the key.
+        status = subprocess.call([*_editor(), str(path)], env=keys.without_keys())
         if status != 0:
             raise HoldoutError(f"{args.id}: editor exited with status {status}; file unchanged")
         edited = path.read_bytes()

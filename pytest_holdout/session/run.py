@@ -35,6 +35,7 @@ from pytest_holdout.store.files import Store
 from pytest_holdout.store.fsutil import check_target, read_regular
 from pytest_holdout.sut import sandbox_name
 
+KEY_INPUT = "holdout_identity"  # xdist workerinput: HOLDOUT_IDENTITY, taken out of os.environ
 MARKS_NOTE = (
     "holdout: -m selects ordinary tests only at --holdout-disclose={level} (which scenarios a tag "
     "expression keeps would show their tags); every holdout scenario runs"
@@ -46,7 +47,8 @@ class HoldoutRun:
         self.config = config
         self.settings = settings = RunSettings.from_config(config)
         self.store = Store(settings.store_dir)
-        self.trust = Trust.check(self.store, settings.required)
+        workerinput = getattr(config, "workerinput", {})
+        self.trust = Trust.check(self.store, settings.required, workerinput.get(KEY_INPUT))
         _check_report_paths(settings)
         # The gated run: what counts is what the keyholder's signed manifest implies.
         self.gated = settings.required and self.trust.manifest is not None
@@ -147,12 +149,15 @@ class HoldoutRun:
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
         """xdist, in the controller: tell each worker how many scenarios each file holds, so that
-        workers collect identical items without reading files."""
+        workers collect identical items without reading files, and hand it the key."""
         source = self.source
         if source.counts is None and self.trust.can_decrypt and not self.by_tags:
             source.counts = source.count_all(self.context.file_ids)
         if source.counts is not None:
             node.workerinput["holdout_counts"] = source.counts
+        if self.trust.key_text:
+            # Through execnet's channel, not the environment the worker's subprocesses inherit.
+            node.workerinput[KEY_INPUT] = self.trust.key_text.value
 
     @pytest.hookimpl(tryfirst=True)  # before xdist's, which sends the items to the controller
     def pytest_collection_finish(self, session: pytest.Session) -> None:

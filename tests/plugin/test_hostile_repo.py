@@ -110,3 +110,61 @@ def test_a_trust_file_that_is_a_link_is_refused(
     result = project.run("--holdout-required")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert f"scenarios_encrypted/{name}: is a symbolic link" in result.stderr.str()
+
+
+def test_a_readable_key_file_under_warnings_as_errors_is_a_warning_not_a_crash(
+    project: HoldoutProject,
+) -> None:
+    """``filterwarnings = error`` in the repository's ini: the warning about the key file stays
+    a warning (as an error it was an INTERNALERROR whose locals, under ``-l``, held the key)."""
+    signed_project(project)
+    project.pytester.makeini("[pytest]\nfilterwarnings = error\n")
+    project.key_file.chmod(0o644)
+    result = project.run("--holdout-required", "-l")
+    assert result.ret == 0
+    output = result.stdout.str() + result.stderr.str()
+    assert "INTERNALERROR" not in output
+    assert (
+        "InsecureKeyFileWarning: HOLDOUT_IDENTITY_FILE: the private key file is readable by others"
+        in output
+    )
+    assert str(project.identity) not in output
+    assert str(project.key_file) not in output
+
+
+def test_key_text_in_the_key_file_variable_is_not_printed(
+    project: HoldoutProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signed_project(project)
+    monkeypatch.setenv("HOLDOUT_IDENTITY_FILE", str(project.identity))
+    result = project.run("--holdout-required")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "HOLDOUT_IDENTITY_FILE holds what looks like key text" in result.stderr.str()
+    assert str(project.identity) not in result.stdout.str() + result.stderr.str()
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]])
+def test_the_key_is_removed_from_the_environment_once_read(
+    project: HoldoutProject, key_text: str, workers: list[str]
+) -> None:
+    """A subprocess a step starts (the app under test, a tool) inherits the environment: the
+    key is not in it. xdist workers are handed the key by the controller, and decrypt."""
+    project.steps(
+        """
+        import subprocess, sys
+
+        @given("a step that passes")
+        def passes():
+            subprocess.run(
+                [sys.executable, "-c", "import os; print(sorted(os.environ))"], check=True
+            )
+            probe = "import os, sys; sys.exit('HOLDOUT_IDENTITY' in os.environ)"
+            assert subprocess.run([sys.executable, "-c", probe]).returncode == 0
+        """
+    )
+    project.add(PASSING)
+    project.add(PASSING)
+    project.sign()
+    result = project.run("--holdout-required", "-s", *workers)
+    result.assert_outcomes(passed=2)
+    assert key_text not in result.stdout.str() + result.stderr.str()
