@@ -6,10 +6,12 @@ import io
 import json
 import os
 import re
+import signal
 import stat
 import subprocess
 import sys
 import textwrap
+import time
 import types
 from pathlib import Path
 
@@ -393,6 +395,48 @@ def test_the_editor_runs_without_the_key(
     signed(store, identity)
     assert run(capsys, "edit", file_id)[0] == 0
     assert json.loads(editor.read_text())["key_variables"] == []
+
+
+def test_a_killed_edit_leaves_no_plaintext_after_the_next_start(
+    project: Path,
+    feature: bytes,
+    holdout_env: dict[str, str],
+    identity: keys.Identity,
+    tmp_path: Path,
+) -> None:
+    """SIGKILL cannot be caught: the folder stays until the next `holdout edit` removes it."""
+    store = Store(project / "scenarios_encrypted")
+    file_id = store.add(feature)
+    signed(store, identity)
+    log = tmp_path / "path.txt"
+    script = tmp_path / "wait.py"
+    script.write_text(
+        "import os, sys, time\n"
+        f"open({str(log)!r}, 'w').write(f'{{os.getpid()}} {{sys.argv[1]}}')\n"
+        "time.sleep(60)\n"
+    )
+    env = {**os.environ, "EDITOR": f"{sys.executable} {script}"}
+    env.pop("VISUAL", None)
+    command = [sys.executable, "-m", "pytest_holdout.cli.main", "edit", file_id]
+    edit = subprocess.Popen(command, cwd=project, env=env, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        if log.exists() and log.read_text():
+            break
+        edit.poll()
+        time.sleep(0.05)
+    editor_pid, plaintext = log.read_text().split(" ", 1)
+    edit.kill()
+    edit.wait(timeout=10)
+    os.kill(int(editor_pid), signal.SIGKILL)
+    assert Path(plaintext).read_bytes() == feature  # what SIGKILL left behind
+    env["EDITOR"] = "true"
+    result = subprocess.run(
+        command, cwd=project, env=env, capture_output=True, text=True, timeout=20
+    )
+    assert result.returncode == 0
+    assert "holdout: removed the plaintext left in" in result.stderr
+    assert "by 1 edit(s) that did not finish" in result.stderr
+    assert not Path(plaintext).parent.exists()
 
 
 def test_edit_unchanged(
