@@ -176,7 +176,7 @@ def test_an_unexpected_failure_keeps_the_key_out_of_what_a_traceback_shows(
     environ = {"HOLDOUT_IDENTITY": text, "PATH": "/bin"}
     with pytest.raises(HoldoutError) as raised:
         # As the plugin does: the key is taken out of the environment before it is parsed.
-        keys.load_identities(environ, keys.take_key_text(environ))
+        keys.load_identities(keys.take_keys(environ))
     assert environ == {"PATH": "/bin"}
     assert str(raised.value) == "HOLDOUT_IDENTITY: cannot be parsed (RuntimeError)"
     shown = _locals_a_traceback_shows(raised.value, sys._getframe())

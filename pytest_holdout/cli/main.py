@@ -401,7 +401,8 @@ def _private_folder() -> Iterator[Path]:
 
 def _remove_leftovers(parent: Path) -> int:
     """Remove the folders earlier edits of this user left in ``parent``, except those of edits
-    still running; how many were removed."""
+    still running; how many were removed. A folder whose name holds no pid (made by an older
+    version, or by something else) is left alone: nothing says its edit is over."""
     removed = 0
     for folder in parent.glob(f"{_EDIT_FOLDER}*"):
         try:
@@ -410,8 +411,8 @@ def _remove_leftovers(parent: Path) -> int:
             continue
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
             continue
-        pid = folder.name.removeprefix(_EDIT_FOLDER).partition("-")[0]
-        if pid.isdigit() and _running(int(pid)):
+        pid, dash, _ = folder.name.removeprefix(_EDIT_FOLDER).partition("-")
+        if not (pid.isdigit() and dash) or _running(int(pid)):
             continue
         shutil.rmtree(folder, ignore_errors=True)
         removed += 1

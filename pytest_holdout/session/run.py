@@ -8,6 +8,7 @@ details and writes the reports.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -30,12 +31,12 @@ from pytest_holdout.session.settings import RunSettings
 from pytest_holdout.session.trust import NO_KEY, Trust, gated
 from pytest_holdout.steps.registry import StepRegistry
 from pytest_holdout.store import harness as pinned_files
-from pytest_holdout.store import manifest
+from pytest_holdout.store import keys, manifest
 from pytest_holdout.store.files import Store
 from pytest_holdout.store.fsutil import check_target, read_regular
 from pytest_holdout.sut import sandbox_name
 
-KEY_INPUT = "holdout_identity"  # xdist workerinput: HOLDOUT_IDENTITY, taken out of os.environ
+KEY_INPUT = "holdout_keys"  # xdist workerinput: the key variables, taken out of os.environ
 MARKS_NOTE = (
     "holdout: -m selects ordinary tests only at --holdout-disclose={level} (which scenarios a tag "
     "expression keeps would show their tags); every holdout scenario runs"
@@ -47,8 +48,7 @@ class HoldoutRun:
         self.config = config
         self.settings = settings = RunSettings.from_config(config)
         self.store = Store(settings.store_dir)
-        workerinput = getattr(config, "workerinput", {})
-        self.trust = Trust.check(self.store, settings.required, workerinput.get(KEY_INPUT))
+        self.trust = Trust.check(self.store, settings.required, _key_variables(config))
         _check_report_paths(settings)
         # The gated run: what counts is what the keyholder's signed manifest implies.
         self.gated = settings.required and self.trust.manifest is not None
@@ -155,9 +155,8 @@ class HoldoutRun:
             source.counts = source.count_all(self.context.file_ids)
         if source.counts is not None:
             node.workerinput["holdout_counts"] = source.counts
-        if self.trust.key_text:
-            # Through execnet's channel, not the environment the worker's subprocesses inherit.
-            node.workerinput[KEY_INPUT] = self.trust.key_text.value
+        # Through execnet's channel, not the environment the worker's subprocesses inherit.
+        node.workerinput[KEY_INPUT] = keys.plain(self.trust.key_variables)
 
     @pytest.hookimpl(tryfirst=True)  # before xdist's, which sends the items to the controller
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -287,6 +286,18 @@ class HoldoutRun:
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         self.isolation.close()
+
+
+def _key_variables(config: pytest.Config) -> dict[str, keys.KeyText]:
+    """The key variables, taken out of ``os.environ`` so that no subprocess of the session (the
+    app under test, a tool a step runs) inherits them, and put back when pytest is done (for a
+    caller of ``pytest.main``). An xdist worker is handed them by the controller instead."""
+    taken = keys.take_keys()
+    config.add_cleanup(lambda: os.environ.update(keys.plain(taken)))
+    handed = getattr(config, "workerinput", {}).get(KEY_INPUT)
+    if handed is not None:
+        return {name: keys.KeyText(value) for name, value in handed.items()}
+    return taken
 
 
 def _check_report_paths(settings: RunSettings) -> None:

@@ -97,15 +97,28 @@ def derive_key(identity: Identity, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(identity.secret)
 
 
-def has_identity(env: Mapping[str, str] = os.environ, key: KeyText | None = None) -> bool:
+KeyVariables = Mapping[str, str] | Mapping[str, KeyText]
+
+
+def has_identity(env: KeyVariables = os.environ) -> bool:
     """Whether a private key is configured (not whether it is valid)."""
-    return bool(key or env.get(IDENTITY_VAR) or env.get(IDENTITY_FILE_VAR))
+    return bool(env.get(IDENTITY_VAR) or env.get(IDENTITY_FILE_VAR))
 
 
-def take_key_text(environ: MutableMapping[str, str] = os.environ) -> KeyText:
-    """``HOLDOUT_IDENTITY``, removed from ``environ``: a subprocess (the app under test, a
-    harness's tool) inherits the environment, and must not inherit the key."""
-    return KeyText(environ.pop(IDENTITY_VAR, ""))
+def take_keys(environ: MutableMapping[str, str] = os.environ) -> dict[str, KeyText]:
+    """The key variables that are set, removed from ``environ``: a subprocess (the app under
+    test, a harness's tool) inherits the environment, and must inherit neither the key nor where
+    its file is."""
+    return {
+        name: KeyText(environ.pop(name))
+        for name in (IDENTITY_VAR, IDENTITY_FILE_VAR)
+        if environ.get(name)
+    }
+
+
+def plain(variables: Mapping[str, KeyText]) -> dict[str, str]:
+    """What ``take_keys`` took, as the environment holds it (to hand on, or to put back)."""
+    return {name: text.value for name, text in variables.items()}
 
 
 def without_keys(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
@@ -117,17 +130,19 @@ def without_keys(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
     }
 
 
-def load_identities(
-    env: Mapping[str, str] = os.environ, key: KeyText | None = None
-) -> list[Identity]:
-    """Every identity in ``HOLDOUT_IDENTITY`` (or ``key``, where the caller took it from the
-    environment already) and ``HOLDOUT_IDENTITY_FILE`` (both may be set). Errors say what is
-    wrong with a variable, never what it holds. Below this frame (whose ``env`` the plugin has
-    taken the key out of) no frame holds key text but as KeyText, whatever is raised."""
-    if not has_identity(env, key):
+def load_identities(env: KeyVariables = os.environ) -> list[Identity]:
+    """Every identity in ``HOLDOUT_IDENTITY`` and ``HOLDOUT_IDENTITY_FILE`` (both may be set),
+    from the environment or from what ``take_keys`` took out of it. Errors say what is wrong with
+    a variable, never what it holds. Below this frame (whose ``env``, in the plugin, holds only
+    KeyText) no frame holds key text but as KeyText, whatever is raised."""
+    if not has_identity(env):
         raise NoIdentityError()
-    key = key or KeyText(env.get(IDENTITY_VAR, ""))
-    return _load(key, KeyText(env.get(IDENTITY_FILE_VAR, "")))
+    return _load(_key_text(env, IDENTITY_VAR), _key_text(env, IDENTITY_FILE_VAR))
+
+
+def _key_text(env: KeyVariables, name: str) -> KeyText:
+    value = env.get(name) or ""
+    return value if isinstance(value, KeyText) else KeyText(value)
 
 
 def _load(key: KeyText, file: KeyText) -> list[Identity]:

@@ -145,21 +145,27 @@ def test_key_text_in_the_key_file_variable_is_not_printed(
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]])
 def test_the_key_is_removed_from_the_environment_once_read(
-    project: HoldoutProject, key_text: str, workers: list[str]
+    project: HoldoutProject,
+    key_text: str,
+    workers: list[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A subprocess a step starts (the app under test, a tool) inherits the environment: the
-    key is not in it. xdist workers are handed the key by the controller, and decrypt."""
+    """A subprocess a step starts (the app under test, a tool) inherits the environment:
+    neither key variable is in it. xdist workers are handed them by the controller, and
+    decrypt."""
+    monkeypatch.setenv("HOLDOUT_IDENTITY_FILE", str(project.key_file))
     project.steps(
         """
         import subprocess, sys
 
+        PROBE = (
+            "import os, sys; "
+            "sys.exit(any(n.startswith('HOLDOUT_IDENTITY') for n in os.environ))"
+        )
+
         @given("a step that passes")
         def passes():
-            subprocess.run(
-                [sys.executable, "-c", "import os; print(sorted(os.environ))"], check=True
-            )
-            probe = "import os, sys; sys.exit('HOLDOUT_IDENTITY' in os.environ)"
-            assert subprocess.run([sys.executable, "-c", probe]).returncode == 0
+            assert subprocess.run([sys.executable, "-c", PROBE]).returncode == 0
         """
     )
     project.add(PASSING)
@@ -168,3 +174,52 @@ def test_the_key_is_removed_from_the_environment_once_read(
     result = project.run("--holdout-required", "-s", *workers)
     result.assert_outcomes(passed=2)
     assert key_text not in result.stdout.str() + result.stderr.str()
+
+
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [
+        (["report", "open", "linked"], "linked"),
+        (["report", "trend", "linked"], "linked"),
+        (["report", "merge", "linked", "-o", "merged.json"], "linked"),
+    ],
+)
+def test_report_commands_do_not_read_through_a_link(
+    project: HoldoutProject,
+    key_text: str,
+    command: list[str],
+    name: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A keyholder opening what an agent committed: a link to the environment, or to any file
+    the keyholder can read, is refused, naming the file."""
+    from pytest_holdout.cli.main import main
+
+    monkeypatch.chdir(project.pytester.path)
+    (project.pytester.path / "linked").symlink_to("/proc/self/environ")
+    assert main(command) == 1
+    out, err = capsys.readouterr()
+    assert err == (
+        f"holdout: {name}: is a symbolic link (holdout reads and writes regular files only, "
+        "never through a link)\n"
+    )
+    assert key_text not in out
+    assert not (project.pytester.path / "merged.json").exists()
+
+
+def test_a_store_file_or_recipients_that_is_a_link_is_not_read_by_the_cli(
+    project: HoldoutProject,
+    key_text: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from pytest_holdout.cli.main import main
+
+    monkeypatch.chdir(project.pytester.path)
+    (project.pytester.path / "new.feature").write_text(PASSING)
+    recipients = project.store / "RECIPIENTS"
+    recipients.rename(project.pytester.path / "elsewhere")
+    recipients.symlink_to(project.pytester.path / "elsewhere")
+    assert main(["add", "new.feature"]) == 1
+    assert "scenarios_encrypted/RECIPIENTS: is a symbolic link" in capsys.readouterr().err
