@@ -173,7 +173,7 @@ def _parse(text: KeyText, source: str) -> list[Identity]:
     raise error  # outside the except clauses: no __context__ links back to those frames
 
 
-def looks_like_key(text: str) -> bool:
+def _looks_like_key(text: str) -> bool:
     """Whether ``text`` looks like private key text rather than a path."""
     return "AGE-SECRET-KEY-" in text.upper() or "PRIVATE KEY" in text or "\n" in text.strip()
 
@@ -181,7 +181,7 @@ def looks_like_key(text: str) -> bool:
 def _read_key_file(file: KeyText) -> KeyText:
     """The content of the file ``HOLDOUT_IDENTITY_FILE`` names, with a warning where others can
     read it. Neither an error nor the warning quotes the variable (it may hold a key by mistake)."""
-    if looks_like_key(file.value):
+    if _looks_like_key(file.value):
         raise HoldoutError(
             f"{IDENTITY_FILE_VAR} holds what looks like key text, not a path: the key itself "
             f"goes in {IDENTITY_VAR}, the path of a file holding it in {IDENTITY_FILE_VAR}"
