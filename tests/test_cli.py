@@ -6,10 +6,12 @@ import io
 import json
 import os
 import re
+import signal
 import stat
 import subprocess
 import sys
 import textwrap
+import time
 import types
 from pathlib import Path
 
@@ -251,8 +253,8 @@ def test_an_identity_file_readable_by_others_gets_a_one_line_warning(
     code, _, err = run(capsys, "show", file_id)
     assert code == 0
     assert err == (
-        f"holdout: warning: {identity_file}: private key readable by others "
-        f"(run: chmod 600 {identity_file})\n"
+        "holdout: warning: HOLDOUT_IDENTITY_FILE: the private key file is readable by others "
+        '(run: chmod 600 "$HOLDOUT_IDENTITY_FILE")\n'
     )
 
 
@@ -266,7 +268,9 @@ EDITOR = textwrap.dedent(
     folder = os.path.dirname(path)
     with open(log, "w") as f:
         json.dump({"path": path, "mode": stat.S_IMODE(os.stat(path).st_mode),
-                   "folder_mode": stat.S_IMODE(os.stat(folder).st_mode)}, f)
+                   "folder_mode": stat.S_IMODE(os.stat(folder).st_mode),
+                   "key_variables": [n for n in os.environ if n.startswith("HOLDOUT_IDENTITY")]},
+                  f)
     open(path + ".swp", "w").write("editor leftovers")
     if os.environ.get("EDITOR_EXIT"):
         sys.exit(int(os.environ["EDITOR_EXIT"]))
@@ -343,7 +347,7 @@ def test_edit_interrupted_removes_the_plaintext(
     before = store.path(file_id).read_bytes()
     seen: list[Path] = []
 
-    def ctrl_c(command: list[str]) -> int:
+    def ctrl_c(command: list[str], **kwargs: object) -> int:
         seen.append(Path(command[-1]))
         assert seen[0].read_bytes() == feature
         raise KeyboardInterrupt
@@ -386,6 +390,66 @@ def test_edit_terminated_removes_the_plaintext(
     )
     assert (result.returncode, result.stderr) == (130, "holdout: interrupted\n")
     assert not Path(log.read_text()).parent.exists()
+
+
+def test_the_editor_runs_without_the_key(
+    project: Path,
+    feature: bytes,
+    holdout_env: dict[str, str],
+    identity: keys.Identity,
+    editor: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The editor, its plugins and language servers: none of them inherits the key."""
+    monkeypatch.setenv(keys.IDENTITY_VAR, str(identity.native))
+    store = Store(project / "scenarios_encrypted")
+    file_id = store.add(feature)
+    signed(store, identity)
+    assert run(capsys, "edit", file_id)[0] == 0
+    assert json.loads(editor.read_text())["key_variables"] == []
+
+
+def test_a_killed_edit_leaves_no_plaintext_after_the_next_start(
+    project: Path,
+    feature: bytes,
+    holdout_env: dict[str, str],
+    identity: keys.Identity,
+    tmp_path: Path,
+) -> None:
+    """SIGKILL cannot be caught: the folder stays until the next `holdout edit` removes it."""
+    store = Store(project / "scenarios_encrypted")
+    file_id = store.add(feature)
+    signed(store, identity)
+    log = tmp_path / "path.txt"
+    script = tmp_path / "wait.py"
+    script.write_text(
+        "import os, sys, time\n"
+        f"open({str(log)!r}, 'w').write(f'{{os.getpid()}} {{sys.argv[1]}}')\n"
+        "time.sleep(60)\n"
+    )
+    env = {**os.environ, "EDITOR": f"{sys.executable} {script}"}
+    env.pop("VISUAL", None)
+    command = [sys.executable, "-m", "pytest_holdout.cli.main", "edit", file_id]
+    edit = subprocess.Popen(command, cwd=project, env=env, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        if log.exists() and log.read_text():
+            break
+        edit.poll()
+        time.sleep(0.05)
+    editor_pid, plaintext = log.read_text().split(" ", 1)
+    edit.kill()
+    edit.wait(timeout=10)
+    os.kill(int(editor_pid), signal.SIGKILL)
+    assert Path(plaintext).read_bytes() == feature  # what SIGKILL left behind
+    env["EDITOR"] = "true"
+    result = subprocess.run(
+        command, cwd=project, env=env, capture_output=True, text=True, timeout=20
+    )
+    assert result.returncode == 0
+    assert "holdout: removed the plaintext left in" in result.stderr
+    assert "by 1 edit(s) that did not finish" in result.stderr
+    assert not Path(plaintext).parent.exists()
 
 
 def test_edit_unchanged(

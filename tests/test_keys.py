@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import types
 import warnings
 from pathlib import Path
 
@@ -94,10 +96,92 @@ def test_a_private_identity_file_is_not_warned_about(identity_file: Path) -> Non
         keys.load_identities({"HOLDOUT_IDENTITY_FILE": str(identity_file)})
 
 
-def test_a_missing_identity_file_is_named(tmp_path: Path) -> None:
+def test_a_missing_identity_file_is_named_by_its_variable(tmp_path: Path) -> None:
     missing = tmp_path / "nope.txt"
-    with pytest.raises(HoldoutError, match=f"HOLDOUT_IDENTITY_FILE {missing}: cannot read"):
+    with pytest.raises(HoldoutError) as raised:
         keys.load_identities({"HOLDOUT_IDENTITY_FILE": str(missing)})
+    assert str(raised.value) == (
+        "HOLDOUT_IDENTITY_FILE: cannot read the file it names (No such file or directory)"
+    )
+
+
+@pytest.mark.parametrize("kind", ["age", "ssh"])
+def test_key_text_in_the_file_variable_is_never_echoed(
+    kind: str, identity: keys.Identity, ssh_ed25519, tmp_path: Path, monkeypatch
+) -> None:
+    """The key pasted where its path goes: the error says so, and shows neither."""
+    text = keys.identity_text(identity) if kind == "age" else ssh_ed25519.private_pem
+    with pytest.raises(HoldoutError) as raised:
+        keys.load_identities({"HOLDOUT_IDENTITY_FILE": text})
+    assert str(raised.value) == (
+        "HOLDOUT_IDENTITY_FILE holds what looks like key text, not a path: the key itself goes "
+        "in HOLDOUT_IDENTITY, the path of a file holding it in HOLDOUT_IDENTITY_FILE"
+    )
+    # A mistyped path is not shown either (it may be key text that does not look like one).
+    line = str(identity.native)[:40]
+    with pytest.raises(HoldoutError) as raised:
+        keys.load_identities({"HOLDOUT_IDENTITY_FILE": line[15:]})
+    assert line[15:] not in str(raised.value)
+
+
+def test_the_readable_key_file_warning_cannot_be_made_an_error(identity_file: Path) -> None:
+    """Under ``-W error`` the warning is still a warning (an error would be an INTERNALERROR);
+    a filter that ignores it is obeyed."""
+    identity_file.chmod(0o640)
+    env = {"HOLDOUT_IDENTITY_FILE": str(identity_file)}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("error")
+        assert len(keys.load_identities(env)) == 1
+    assert [str(warning.message) for warning in caught] == [
+        "HOLDOUT_IDENTITY_FILE: the private key file is readable by others "
+        '(run: chmod 600 "$HOLDOUT_IDENTITY_FILE")'
+    ]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("ignore")
+        keys.load_identities(env)
+    assert caught == []
+
+
+def _locals_a_traceback_shows(error: BaseException, own: types.FrameType) -> str:
+    """Every local of every frame of ``error`` and the exceptions chained to it (even where the
+    chain is not shown), as ``pytest -l --full-trace`` would print them; not the test's own."""
+    shown = []
+    chained: BaseException | None = error
+    while chained is not None:
+        entry = chained.__traceback__
+        while entry is not None:
+            if entry.tb_frame is not own:
+                shown += [f"{n} = {v!r}" for n, v in entry.tb_frame.f_locals.items()]
+            entry = entry.tb_next
+        chained = chained.__cause__ or chained.__context__
+    return "\n".join(shown)
+
+
+@pytest.mark.parametrize("kind", ["age", "ssh"])
+def test_an_unexpected_failure_keeps_the_key_out_of_what_a_traceback_shows(
+    kind: str, identity: keys.Identity, ssh_ed25519, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug, or a library raising what it should not, while the key is parsed: the error
+    names the variable, and no frame a traceback shows holds the key text."""
+
+    def bug(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    if kind == "age":
+        text, secret = keys.identity_text(identity), str(identity.native)
+        monkeypatch.setattr(keys, "_bech32_data", bug)
+    else:
+        text = secret = ssh_ed25519.private_pem
+        monkeypatch.setattr(keys.serialization, "load_ssh_private_key", bug)
+    environ = {"HOLDOUT_IDENTITY": text, "PATH": "/bin"}
+    with pytest.raises(HoldoutError) as raised:
+        # As the plugin does: the key is taken out of the environment before it is parsed.
+        keys.load_identities(keys.take_keys(environ))
+    assert environ == {"PATH": "/bin"}
+    assert str(raised.value) == "HOLDOUT_IDENTITY: cannot be parsed (RuntimeError)"
+    shown = _locals_a_traceback_shows(raised.value, sys._getframe())
+    assert "key = <KeyText, not shown>" in shown
+    assert secret.strip().splitlines()[1 if kind == "ssh" else 0] not in shown
 
 
 def test_a_malformed_identity_is_named_by_line_and_never_quoted() -> None:

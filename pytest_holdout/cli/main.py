@@ -24,6 +24,7 @@ import os
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -333,7 +334,8 @@ def edit_command(args: argparse.Namespace) -> int:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as file:
             file.write(plaintext)
-        status = subprocess.call([*_editor(), str(path)])
+        # The editor and whatever it starts (plugins, language servers) never see the key.
+        status = subprocess.call([*_editor(), str(path)], env=keys.without_keys())
         if status != 0:
             raise HoldoutError(f"{args.id}: editor exited with status {status}; file unchanged")
         edited = path.read_bytes()
@@ -393,13 +395,20 @@ def _suffix(plaintext: bytes) -> str:
     return "feature"
 
 
+_EDIT_FOLDER = "holdout-edit-"  # then the pid of the edit, a dash and mkdtemp's random part
+
+
 @contextlib.contextmanager
 def _private_folder() -> Iterator[Path]:
     """A 0700 folder, in memory where possible, removed with its content on the way out
-    however we leave: an error, Ctrl-C, SIGTERM or SIGHUP (turned into KeyboardInterrupt)."""
+    however we leave: an error, Ctrl-C, SIGTERM or SIGHUP (turned into KeyboardInterrupt).
+    SIGKILL (or a crash, a power cut) leaves it behind: the next edit removes it."""
     shm = Path("/dev/shm")
-    parent = shm if shm.is_dir() and os.access(shm, os.W_OK) else None
-    folder = Path(tempfile.mkdtemp(prefix="holdout-edit-", dir=parent))
+    parent = shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
+    removed = _remove_leftovers(parent)
+    if removed:
+        _error(f"removed the plaintext left in {parent} by {removed} edit(s) that did not finish")
+    folder = Path(tempfile.mkdtemp(prefix=f"{_EDIT_FOLDER}{os.getpid()}-", dir=parent))
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -411,6 +420,36 @@ def _private_folder() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)  # the editor's swap and backup files too
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _remove_leftovers(parent: Path) -> int:
+    """Remove the folders earlier edits of this user left in ``parent``, except those of edits
+    still running; how many were removed. A folder whose name holds no pid (made by an older
+    version, or by something else) is left alone: nothing says its edit is over."""
+    removed = 0
+    for folder in parent.glob(f"{_EDIT_FOLDER}*"):
+        try:
+            info = folder.lstat()
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+            continue
+        pid, dash, _ = folder.name.removeprefix(_EDIT_FOLDER).partition("-")
+        if not (pid.isdigit() and dash) or _running(int(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # the pid is in use, by another user's process: the folder is kept, to be safe
+    return True
 
 
 def _show_warning(

@@ -20,7 +20,7 @@ from pytest_holdout.reports.json_report import (
 )
 from pytest_holdout.reports.scoring import evaluate_gate
 from pytest_holdout.reports.summary import terminal_lines
-from pytest_holdout.store.fsutil import atomic_write
+from pytest_holdout.store.fsutil import atomic_write, read_regular
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -163,8 +163,12 @@ def _manifest_sha256(args: argparse.Namespace) -> str | None:
 
     try:
         path = manifest_path(store_of(args))
-        return sha256_of(path.read_bytes())
-    except (HoldoutError, FileNotFoundError):
+    except HoldoutError:
+        return None
+    try:
+        # A MANIFEST that is a link is an error, not "no store": the check must not be skipped.
+        return sha256_of(read_regular(path))
+    except FileNotFoundError:
         return None
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -233,11 +232,6 @@ def list_harness(store: Store) -> dict[str, Path]:
     """The harness files a gated run of this project uses, by name: pytest collects the project
     (no test module is imported, and the key is not in its environment) and lists them."""
     root = store.root.parent
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in (keys.IDENTITY_VAR, keys.IDENTITY_FILE_VAR)
-    }
     with tempfile.TemporaryDirectory(prefix="holdout-harness-") as folder:
         listing = Path(folder) / "harness.json"
         done = subprocess.run(
@@ -247,7 +241,7 @@ def list_harness(store: Store) -> dict[str, Path]:
                 f"--holdout-list-harness={listing}",
             ],
             cwd=root,
-            env=env,
+            env=keys.without_keys(),
             capture_output=True,
             text=True,
             check=False,

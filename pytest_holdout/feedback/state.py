@@ -33,7 +33,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from pytest_holdout.errors import HoldoutError
-from pytest_holdout.store.fsutil import atomic_write
+from pytest_holdout.store.fsutil import atomic_write, read_regular
 from pytest_holdout.store.keys import Identity, derive_key
 
 Mode = Literal["plain", "ladder", "parameter-free-ladder", "thresholdout"]
@@ -117,13 +117,13 @@ class FeedbackState:
         must be exactly that save. Raises FeedbackStateError, naming the file, otherwise."""
         path = Path(path)
         try:
-            data = path.read_bytes()
+            data = read_regular(path)
         except FileNotFoundError:
             raise FeedbackStateError(
                 f"{path}: missing (the feedback state carries over between rounds; {RESET_HINT})"
             ) from None
-        except OSError as exc:
-            raise FeedbackStateError(f"{path}: cannot read ({exc.strerror})") from None
+        except HoldoutError as exc:  # a link, not a regular file, unreadable
+            raise FeedbackStateError(str(exc)) from None
         lines = data.split(b"\n")
         if len(lines) < 3 or lines[0].decode("ascii", "replace") != HEADER:
             raise FeedbackStateError(f"{path}: not a pytest-holdout feedback state")

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_holdout.errors import HoldoutError, UsageError
+from pytest_holdout.store.fsutil import read_regular
 
 JSON_NAME = "holdout.json"
 SEALED_NAME = "holdout-report.age"
@@ -105,7 +106,7 @@ class Evaluator:
                 f"the evaluation exited {status} without a report; the end of {log}:\n" + _tail(log)
             )
         try:
-            report = json.loads(report_path.read_text(encoding="utf-8"))
+            report = json.loads(read_regular(report_path).decode("utf-8"))
         except ValueError:
             raise HoldoutError(f"{report_path}: not JSON") from None
         return Evaluation(report, status, seconds)

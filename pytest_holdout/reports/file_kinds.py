@@ -9,6 +9,7 @@ from typing import Literal
 
 from pytest_holdout.errors import HoldoutError
 from pytest_holdout.store.files import recipient_stanzas
+from pytest_holdout.store.fsutil import read_regular
 
 Kind = Literal["json", "sealed"]
 
@@ -25,9 +26,9 @@ def expect_sealed(path: Path, data: bytes | None = None) -> None:
     """Refuse, before any key is asked for, a file that is not a sealed report."""
     if data is None:
         try:
-            data = path.read_bytes()
-        except OSError:
-            return  # reading it for real says why it cannot be read
+            data = read_regular(path)  # a link or a FIFO is refused here, naming the file
+        except FileNotFoundError:
+            return  # reading it for real says it is missing
     if not is_age(data):
         raise HoldoutError(wrong_kind(path, "sealed", data))
 
@@ -44,8 +45,8 @@ def wrong_kind(path: Path, wanted: Kind, data: bytes | None = None) -> str:
     """The message for ``path`` when a ``wanted`` report was expected and it is not one."""
     if data is None:
         try:
-            data = path.read_bytes()
-        except OSError:
+            data = read_regular(path)
+        except (OSError, HoldoutError):
             data = b""
     if wanted == "json":
         if is_age(data):

@@ -71,6 +71,7 @@ class Result:
     by_scenario: dict[str, scoring.Counts]  # each scenario's counts, by opaque id
     outcomes: list[TrialOutcome]  # what was scored: in a gated run, one per expected trial
     published: Published | None = None
+    history_dropped: int = 0  # lines of the history file that were not history lines
 
 
 # Set by the feedback stage (pytest_holdout.feedback.publishing) for --holdout-feedback.
@@ -128,7 +129,7 @@ def finish_session(
     if plan.json_path is not None:
         write_report(plan.json_path, public_report)
     if plan.history_path is not None and not withheld:
-        append_history(plan.history_path, result.report)
+        result = replace(result, history_dropped=append_history(plan.history_path, result.report))
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
         markdown = github_summary_markdown(result.score, result.gate)
@@ -204,6 +205,11 @@ def terminal_lines(plan: ReportPlan, result: Result | None) -> list[str]:
         lines.append(
             f"{plan.unlisted_files} scenario file(s) not in the signed manifest were not run "
             "(a keyholder runs `holdout manifest` to count them)"
+        )
+    if result.history_dropped:
+        lines.append(
+            f"{plan.history_path}: dropped {result.history_dropped} line(s) that were not "
+            "holdout history lines"
         )
     if plan.sandbox == "none":
         lines.append("UNSANDBOXED: the app under test ran with the test runner's rights")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_holdout.errors import HoldoutError
-from pytest_holdout.store.fsutil import atomic_write
+from pytest_holdout.store.fsutil import atomic_write, read_existing, read_regular
 
 VERSION = 1
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -56,37 +56,46 @@ def history_line(report: Mapping[str, Any]) -> str:
     return json.dumps(line, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def append_history(path: Path, report: Mapping[str, Any]) -> None:
-    """Add the run's line to ``path`` (created if missing). The whole file is rewritten
-    atomically, so an interrupted run leaves the history as it was, never a half line."""
+def append_history(path: Path, report: Mapping[str, Any]) -> int:
+    """Add the run's line to ``path`` (created if missing); returns how many lines that are not
+    history lines were dropped. The file comes from the repository, so only what parses as
+    history is kept (whatever else it held is not copied into a file that gets published). The
+    whole file is rewritten atomically, so an interrupted run leaves the history as it was, never
+    a half line."""
     path = Path(path)
     try:
-        before = path.read_bytes()
+        before = read_regular(path).decode("utf-8", errors="replace")
     except FileNotFoundError:
-        before = b""
-    except OSError as exc:
-        raise HoldoutError(f"{path}: cannot read ({exc.strerror})") from None
-    if before and not before.endswith(b"\n"):
-        before += b"\n"
-    atomic_write(path, before + history_line(report).encode())
+        before = ""
+    kept = [line for line in before.splitlines() if _point(line) is not None]
+    dropped = sum(1 for line in before.splitlines() if line.strip()) - len(kept)
+    atomic_write(
+        path, "".join(f"{line}\n" for line in kept).encode() + history_line(report).encode()
+    )
+    return dropped
+
+
+def _point(line: str) -> Point | None:
+    """The run a history line records; None for a line that is not one."""
+    try:
+        data = json.loads(line)
+        if data.get("version") != VERSION:
+            return None
+        return Point.from_line(data)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def read_history(path: Path) -> list[Point]:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise HoldoutError(f"{path}: cannot read ({exc.strerror})") from None
+    text = read_existing(Path(path)).decode("utf-8", errors="replace")
     points = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        try:
-            data = json.loads(line)
-            if data.get("version") != VERSION:
-                raise ValueError
-            points.append(Point.from_line(data))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            raise HoldoutError(f"{path}:{number}: not a holdout history line") from None
+        point = _point(line)
+        if point is None:
+            raise HoldoutError(f"{path}:{number}: not a holdout history line")
+        points.append(point)
     if not points:
         raise HoldoutError(f"{path}: no runs in this history")
     return points

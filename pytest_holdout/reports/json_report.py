@@ -31,7 +31,7 @@ from pytest_holdout.reports.scoring import (
     evaluate_gate,
     score_counts,
 )
-from pytest_holdout.store.fsutil import atomic_write
+from pytest_holdout.store.fsutil import atomic_write, read_existing
 
 FORMAT = "pytest-holdout report"
 VERSION = 1
@@ -131,9 +131,7 @@ def dumps(report: Mapping[str, Any]) -> str:
 
 def read_report(path: Path) -> dict[str, Any]:
     try:
-        report = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise HoldoutError(f"{path}: cannot read ({exc.strerror})") from None
+        report = json.loads(read_existing(Path(path)).decode("utf-8"))
     except ValueError:
         raise HoldoutError(wrong_kind(Path(path), "json")) from None
     check_report(report, str(path))

@@ -23,7 +23,7 @@ from pytest_holdout.reports.scoring import Score, breakdown
 from pytest_holdout.reports.summary import breakdown_lines
 from pytest_holdout.reports.trial_selection import fold, select
 from pytest_holdout.store.files import decrypt, encrypt
-from pytest_holdout.store.fsutil import atomic_write
+from pytest_holdout.store.fsutil import atomic_write, read_existing
 from pytest_holdout.terminal import visible
 
 FORMAT = "pytest-holdout sealed report"
@@ -44,10 +44,7 @@ def write_sealed(path: Path, run: dict[str, Any], recipients: Sequence[Any]) -> 
 
 def read_sealed(path: Path, identities: Sequence[Any]) -> dict[str, Any]:
     """Decrypt a sealed report. ``details`` come back as dicts, the inner layer opened too."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise HoldoutError(f"{path}: cannot read ({exc.strerror})") from None
+    data = read_existing(path)
     expect_sealed(path, data)
     body = json.loads(decrypt(data, identities, str(path)))
     if body.get("format") != FORMAT:

@@ -8,6 +8,7 @@ details and writes the reports.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,12 @@ from pytest_holdout.session.settings import RunSettings
 from pytest_holdout.session.trust import NO_KEY, Trust, gated
 from pytest_holdout.steps.registry import StepRegistry
 from pytest_holdout.store import harness as pinned_files
-from pytest_holdout.store import manifest
+from pytest_holdout.store import keys, manifest
 from pytest_holdout.store.files import Store
+from pytest_holdout.store.fsutil import check_target, read_regular
 from pytest_holdout.sut import sandbox_name
 
+KEY_INPUT = "holdout_keys"  # xdist workerinput: the key variables, taken out of os.environ
 MARKS_NOTE = (
     "holdout: -m selects ordinary tests only at --holdout-disclose={level} (which scenarios a tag "
     "expression keeps would show their tags); every holdout scenario runs"
@@ -45,7 +48,8 @@ class HoldoutRun:
         self.config = config
         self.settings = settings = RunSettings.from_config(config)
         self.store = Store(settings.store_dir)
-        self.trust = Trust.check(self.store, settings.required)
+        self.trust = Trust.check(self.store, settings.required, _key_variables(config))
+        _check_report_paths(settings)
         # The gated run: what counts is what the keyholder's signed manifest implies.
         self.gated = settings.required and self.trust.manifest is not None
         # Tags are secret: -m selects holdout items only where the output may show them.
@@ -101,7 +105,7 @@ class HoldoutRun:
         against one manifest."""
         if not self.gated:
             return None
-        return manifest.sha256_of(manifest.manifest_path(self.store).read_bytes())
+        return manifest.sha256_of(read_regular(manifest.manifest_path(self.store)))
 
     def _known_recipients(self) -> list[Any]:
         try:
@@ -145,12 +149,14 @@ class HoldoutRun:
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
         """xdist, in the controller: tell each worker how many scenarios each file holds, so that
-        workers collect identical items without reading files."""
+        workers collect identical items without reading files, and hand it the key."""
         source = self.source
         if source.counts is None and self.trust.can_decrypt and not self.by_tags:
             source.counts = source.count_all(self.context.file_ids)
         if source.counts is not None:
             node.workerinput["holdout_counts"] = source.counts
+        # Through execnet's channel, not the environment the worker's subprocesses inherit.
+        node.workerinput[KEY_INPUT] = keys.plain(self.trust.key_variables)
 
     @pytest.hookimpl(tryfirst=True)  # before xdist's, which sends the items to the controller
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -280,6 +286,33 @@ class HoldoutRun:
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         self.isolation.close()
+
+
+def _key_variables(config: pytest.Config) -> dict[str, keys.KeyText]:
+    """The key variables, taken out of ``os.environ`` so that no subprocess of the session (the
+    app under test, a tool a step runs) inherits them, and put back when pytest is done (for a
+    caller of ``pytest.main``). An xdist worker is handed them by the controller instead."""
+    taken = keys.take_keys()
+    config.add_cleanup(lambda: os.environ.update(keys.plain(taken)))
+    handed = getattr(config, "workerinput", {}).get(KEY_INPUT)
+    if handed is not None:
+        return {name: keys.KeyText(value) for name, value in handed.items()}
+    return taken
+
+
+def _check_report_paths(settings: RunSettings) -> None:
+    """Refuse, before anything runs, a report path the repository made a link (or a FIFO, a
+    device): the reports are written at the end, and a history is read first."""
+    for option, path in (
+        ("--holdout-json", settings.json_path),
+        ("--holdout-history", settings.history_path),
+        ("--holdout-sealed-report", settings.sealed_path),
+    ):
+        if path is not None:
+            try:
+                check_target(path)
+            except HoldoutError as exc:
+                raise pytest.UsageError(f"{option}: {exc}") from None
 
 
 def _is_holdout(item: pytest.Item) -> bool:

@@ -4,7 +4,7 @@ which recipients."""
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,8 @@ def gated(option: str) -> str:
 @dataclass
 class Trust:
     identities: list[Any] = field(default_factory=list)
+    # The key variables (taken out of the environment): handed to xdist workers (workerinput).
+    key_variables: Mapping[str, keys.KeyText] = field(default_factory=dict)
     manifest: manifest.Manifest | None = None  # verified; in a gated run only
     unlisted: list[str] = field(default_factory=list)  # store files the manifest does not sign
     header: str = ""  # one public line on MANIFEST, for the report header
@@ -36,12 +38,13 @@ class Trust:
         return bool(self.identities)
 
     @classmethod
-    def check(cls, store: Store, required: str) -> Trust:
-        """Load the key and, where there is a MANIFEST and a key, verify it. In a gated run
+    def check(cls, store: Store, required: str, key_variables: Mapping[str, keys.KeyText]) -> Trust:
+        """Load the key from ``key_variables`` (what ``keys.take_keys`` took out of the
+        environment) and, where there is a MANIFEST and a key, verify it. In a gated run
         (``required`` names the option that made it one) a usage error where either fails."""
-        trust = cls()
+        trust = cls(key_variables=key_variables)
         try:
-            trust.identities = keys.load_identities(os.environ)
+            trust.identities = keys.load_identities(trust.key_variables)
             expected, minimum = manifest.expected_store_id(), manifest.min_version()
         except keys.NoIdentityError as exc:
             if required:

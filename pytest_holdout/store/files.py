@@ -18,8 +18,8 @@ from pathlib import Path
 import pyrage
 
 from pytest_holdout.errors import HoldoutError, UsageError
-from pytest_holdout.limits import active, read_bounded
-from pytest_holdout.store.fsutil import atomic_write, sync_directory, write_temp
+from pytest_holdout.limits import active
+from pytest_holdout.store.fsutil import atomic_write, read_regular, sync_directory, write_temp
 from pytest_holdout.store.keys import (
     Identity,
     NativeIdentity,
@@ -202,12 +202,9 @@ class Store:
     def read_bytes(self, file_id: str) -> bytes:
         """A file's encrypted bytes, refused past the ``file_bytes`` limit."""
         try:
-            with self.path(file_id).open("rb") as file:
-                return read_bounded(file, file_id)
+            return read_regular(self.path(file_id), limit_as=file_id)
         except FileNotFoundError:
             raise MissingFile(f"{file_id}: no such scenario file") from None
-        except OSError as exc:
-            raise HoldoutError(f"{file_id}: cannot read ({exc.strerror})") from None
 
     def read(self, file_id: str, identities: Sequence[Identity | NativeIdentity]) -> bytes:
         return decrypt(self.read_bytes(file_id), identities, file_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import stat
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from pytest_holdout.errors import HoldoutError
+from pytest_holdout.store.fsutil import read_regular
 
 IDENTITY_VAR = "HOLDOUT_IDENTITY"
 IDENTITY_FILE_VAR = "HOLDOUT_IDENTITY_FILE"
@@ -45,6 +46,20 @@ class NoIdentityError(HoldoutError):
 
 class InsecureKeyFileWarning(UserWarning):
     """The identity file can be read by users other than its owner."""
+
+
+@dataclass(frozen=True)
+class KeyText:
+    """Text that may be a private key (a key variable's value, a key file's content), wrapped so
+    that no repr shows it: not an error message, not a traceback's locals (``pytest -l``)."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "<KeyText, not shown>"
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
 
 
 @dataclass(frozen=True)
@@ -82,38 +97,131 @@ def derive_key(identity: Identity, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(identity.secret)
 
 
-def has_identity(env: Mapping[str, str] = os.environ) -> bool:
+KeyVariables = Mapping[str, str] | Mapping[str, KeyText]
+
+
+def has_identity(env: KeyVariables = os.environ) -> bool:
     """Whether a private key is configured (not whether it is valid)."""
     return bool(env.get(IDENTITY_VAR) or env.get(IDENTITY_FILE_VAR))
 
 
-def load_identities(env: Mapping[str, str] = os.environ) -> list[Identity]:
-    """Every identity in ``HOLDOUT_IDENTITY`` and ``HOLDOUT_IDENTITY_FILE`` (both may be set)."""
+def take_keys(environ: MutableMapping[str, str] = os.environ) -> dict[str, KeyText]:
+    """The key variables that are set, removed from ``environ``: a subprocess (the app under
+    test, a harness's tool) inherits the environment, and must inherit neither the key nor where
+    its file is."""
+    return {
+        name: KeyText(environ.pop(name))
+        for name in (IDENTITY_VAR, IDENTITY_FILE_VAR)
+        if environ.get(name)
+    }
+
+
+def plain(variables: Mapping[str, KeyText]) -> dict[str, str]:
+    """What ``take_keys`` took, as the environment holds it (to hand on, or to put back)."""
+    return {name: text.value for name, text in variables.items()}
+
+
+def without_keys(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """``environ`` without the key variables: for a subprocess that must not hold the key."""
+    return {
+        name: value
+        for name, value in environ.items()
+        if name not in (IDENTITY_VAR, IDENTITY_FILE_VAR)
+    }
+
+
+def load_identities(env: KeyVariables = os.environ) -> list[Identity]:
+    """Every identity in ``HOLDOUT_IDENTITY`` and ``HOLDOUT_IDENTITY_FILE`` (both may be set),
+    from the environment or from what ``take_keys`` took out of it. Errors say what is wrong with
+    a variable, never what it holds. Below this frame (whose ``env``, in the plugin, holds only
+    KeyText) no frame holds key text but as KeyText, whatever is raised."""
     if not has_identity(env):
         raise NoIdentityError()
+    return _load(_key_text(env, IDENTITY_VAR), _key_text(env, IDENTITY_FILE_VAR))
+
+
+def _key_text(env: KeyVariables, name: str) -> KeyText:
+    value = env.get(name) or ""
+    return value if isinstance(value, KeyText) else KeyText(value)
+
+
+def _load(key: KeyText, file: KeyText) -> list[Identity]:
     identities: list[Identity] = []
-    if env.get(IDENTITY_VAR):
-        identities += parse_identities(env[IDENTITY_VAR], IDENTITY_VAR)
-    if env.get(IDENTITY_FILE_VAR):
-        path = Path(env[IDENTITY_FILE_VAR]).expanduser()
-        try:
-            text = path.read_text(encoding="utf-8")
-            mode = path.stat().st_mode
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or "not a text file"
-            raise HoldoutError(f"{IDENTITY_FILE_VAR} {path}: cannot read ({reason})") from None
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            warnings.warn(
-                f"{path}: private key readable by others (run: chmod 600 {path})",
-                InsecureKeyFileWarning,
-                stacklevel=2,
-            )
-        identities += parse_identities(text, f"{IDENTITY_FILE_VAR} {path}")
+    if key:
+        identities += _parse(key, IDENTITY_VAR)
+    if file:
+        identities += _parse(_read_key_file(file), IDENTITY_FILE_VAR)
     # The same key in both variables counts once (it would otherwise sign MANIFEST twice).
     unique: dict[str, Identity] = {}
     for identity in identities:
         unique.setdefault(identity.recipient, identity)
     return list(unique.values())
+
+
+def _parse(text: KeyText, source: str) -> list[Identity]:
+    """``parse_identities``, whose frames hold the key text as plain strings: whatever it raises
+    is raised again from here, afresh, so that no traceback reaches those frames."""
+    error: BaseException
+    try:
+        return parse_identities(text.value, source)
+    except HoldoutError as exc:
+        error = HoldoutError(str(exc))  # the messages never quote the key
+    except KeyboardInterrupt:
+        error = KeyboardInterrupt()
+    except Exception as exc:
+        error = HoldoutError(f"{source}: cannot be parsed ({type(exc).__name__})")
+    raise error  # outside the except clauses: no __context__ links back to those frames
+
+
+def _looks_like_key(text: str) -> bool:
+    """Whether ``text`` looks like private key text rather than a path."""
+    return "AGE-SECRET-KEY-" in text.upper() or "PRIVATE KEY" in text or "\n" in text.strip()
+
+
+def _read_key_file(file: KeyText) -> KeyText:
+    """The content of the file ``HOLDOUT_IDENTITY_FILE`` names, with a warning where others can
+    read it. Neither an error nor the warning quotes the variable (it may hold a key by mistake)."""
+    if _looks_like_key(file.value):
+        raise HoldoutError(
+            f"{IDENTITY_FILE_VAR} holds what looks like key text, not a path: the key itself "
+            f"goes in {IDENTITY_VAR}, the path of a file holding it in {IDENTITY_FILE_VAR}"
+        )
+    try:
+        fd = os.open(os.path.expanduser(file.value), os.O_RDONLY | os.O_CLOEXEC)
+    except OSError as exc:
+        reason = exc.strerror
+    else:
+        with open(fd, "rb") as handle:  # not only a regular file: <(pass show key) is a pipe
+            mode = os.fstat(fd).st_mode
+            try:
+                # Not bound to a name: the text is only ever held wrapped.
+                read = KeyText(handle.read().decode("utf-8"))
+            except UnicodeDecodeError:
+                reason = "not a text file"  # the error's repr would hold the bytes it read
+            except OSError as exc:
+                reason = exc.strerror
+            else:
+                if mode & (stat.S_IRWXG | stat.S_IRWXO):
+                    _warn_readable()
+                return read
+    raise HoldoutError(f"{IDENTITY_FILE_VAR}: cannot read the file it names ({reason})")
+
+
+def _warn_readable() -> None:
+    """Warn that the key file is readable by others. A warning filter may ignore it; one that
+    makes warnings errors (``-W error``, ``filterwarnings = error``) must not turn it into a crash
+    (an INTERNALERROR whose traceback would show the frames that hold the key), so then it is
+    shown as a warning all the same."""
+    message = (
+        f"{IDENTITY_FILE_VAR}: the private key file is readable by others "
+        f'(run: chmod 600 "${IDENTITY_FILE_VAR}")'
+    )
+    try:
+        warnings.warn(message, InsecureKeyFileWarning, stacklevel=5)
+    except InsecureKeyFileWarning:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", InsecureKeyFileWarning)
+            warnings.warn(message, InsecureKeyFileWarning, stacklevel=5)
 
 
 def parse_identities(text: str, source: str) -> list[Identity]:
@@ -192,12 +300,11 @@ def parse_recipient(text: str) -> Recipient:
 def load_recipients(path: Path) -> list[Recipient]:
     """The recipients in a file in the format of age's ``-R``: one a line, ``#`` comments."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")
     except FileNotFoundError:
         raise HoldoutError(f"{path}: missing (run `holdout init RECIPIENT`)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or "not a text file"
-        raise HoldoutError(f"{path}: cannot read ({reason})") from None
+    except UnicodeDecodeError:
+        raise HoldoutError(f"{path}: cannot read (not a text file)") from None
     recipients: list[Recipient] = []
     seen: dict[str, int] = {}
     for number, line in _significant_lines(text):

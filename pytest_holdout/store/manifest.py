@@ -30,10 +30,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pytest_holdout.errors import HoldoutError
-from pytest_holdout.limits import read_bounded
 from pytest_holdout.store import harness, signing
 from pytest_holdout.store.files import FILE_ID, Store, decrypt
-from pytest_holdout.store.fsutil import atomic_write
+from pytest_holdout.store.fsutil import atomic_write, read_regular
 from pytest_holdout.store.keys import Identity, parse_recipient
 
 MANIFEST = "MANIFEST"
@@ -205,12 +204,9 @@ def read(store: Store) -> Manifest | None:
     that cannot be read or parsed, naming the line."""
     path = manifest_path(store)
     try:
-        with path.open("rb") as file:
-            data = read_bounded(file, str(path))
+        data = read_regular(path, limit_as=str(path))
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        raise HoldoutError(f"{path}: cannot read ({exc.strerror})") from None
     return _parse(data, path)
 
 
@@ -363,8 +359,7 @@ def _shas(entries: Mapping[str, Entry]) -> dict[str, str]:
 
 def _recipients_sha256(store: Store) -> str:
     try:
-        with store.recipients_path.open("rb") as file:
-            return sha256_of(read_bounded(file, str(store.recipients_path)))
+        return sha256_of(read_regular(store.recipients_path, limit_as=str(store.recipients_path)))
     except FileNotFoundError:
         raise HoldoutError(f"{store.recipients_path}: missing (run `holdout init`)") from None
 
