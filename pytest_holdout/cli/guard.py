@@ -23,12 +23,13 @@ from pathlib import Path
 
 from pytest_holdout.errors import HoldoutError, UsageError
 from pytest_holdout.scenarios.parsing import scenario_form
+from pytest_holdout.store.keys import AGE_IDENTITY_PREFIX, PRIVATE_KEY_LABEL
 
 _BECH32 = "[02-9AC-HJ-NP-Z]"  # bech32's alphabet, upper case as age writes identities
 IDENTITIES = {
-    "an age identity": re.compile(rf"AGE-SECRET-KEY-1{_BECH32}{{58}}"),
+    "an age identity": re.compile(rf"{AGE_IDENTITY_PREFIX}1{_BECH32}{{58}}"),
     "an age plugin identity": re.compile(rf"AGE-PLUGIN-[A-Z0-9]+-1{_BECH32}{{20,}}"),
-    "a private key": re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----"),
+    "a private key": re.compile(rf"-----BEGIN (?:[A-Z0-9]+ )*{PRIVATE_KEY_LABEL}-----"),
     "a PuTTY private key": re.compile(r"^PuTTY-User-Key-File-\d+:", re.M),
 }
 FORM_NAMES = {"gherkin": "Gherkin", "yaml": "YAML"}
