@@ -358,6 +358,14 @@ def test_edit_interrupted_removes_the_plaintext(
     assert store.path(file_id).read_bytes() == before
 
 
+def _edit_as_a_process(file_id: str, editor: Path) -> tuple[list[str], dict[str, str]]:
+    """The command and environment of `holdout edit FILE_ID` in a process of its own, with the
+    Python script ``editor`` as the editor: a test can signal or kill either of them."""
+    env = {**os.environ, "EDITOR": f"{sys.executable} {editor}"}
+    env.pop("VISUAL", None)
+    return [sys.executable, "-m", "pytest_holdout.cli.main", "edit", file_id], env
+
+
 def test_edit_terminated_removes_the_plaintext(
     project: Path,
     feature: bytes,
@@ -377,10 +385,9 @@ def test_edit_terminated_removes_the_plaintext(
         "os.kill(os.getppid(), signal.SIGTERM)\n"
         "time.sleep(30)\n"
     )
-    env = {**os.environ, "EDITOR": f"{sys.executable} {script}"}
-    env.pop("VISUAL", None)
+    command, env = _edit_as_a_process(file_id, editor=script)
     result = subprocess.run(
-        [sys.executable, "-m", "pytest_holdout.cli.main", "edit", file_id],
+        command,
         cwd=project,
         env=env,
         capture_output=True,
@@ -428,9 +435,7 @@ def test_a_killed_edit_leaves_no_plaintext_after_the_next_start(
         f"open({str(log)!r}, 'w').write(f'{{os.getpid()}} {{sys.argv[1]}}')\n"
         "time.sleep(60)\n"
     )
-    env = {**os.environ, "EDITOR": f"{sys.executable} {script}"}
-    env.pop("VISUAL", None)
-    command = [sys.executable, "-m", "pytest_holdout.cli.main", "edit", file_id]
+    command, env = _edit_as_a_process(file_id, editor=script)
     edit = subprocess.Popen(command, cwd=project, env=env, stderr=subprocess.DEVNULL)
     for _ in range(200):
         if log.exists() and log.read_text():

@@ -3,17 +3,15 @@ built-in agent against the scripted Anthropic twin, offline, and shows nothing o
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from test_demo import run_demo
 
 from pytest_holdout.reports.sealed import read_sealed
 from pytest_holdout.scenarios.parsing import parse_feature
@@ -30,23 +28,6 @@ ROUND = re.compile(
     r"(\d+) of (\d+) judged trials\) in [\d.]+ s$",
     re.M,
 )
-
-
-def _demo(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    # No key of the user's, and no API account: the demo brings its own of both.
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("HOLDOUT_", "ANTHROPIC_"))
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "pytest_holdout", "demo", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
 
 def _holdout_texts() -> set[str]:
@@ -78,7 +59,7 @@ def _failed_tags(sealed: Path) -> list[set[str]]:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     out = tmp_path_factory.mktemp("loop-demo")
     shipped = {path.name: path.read_bytes() for path in (EXAMPLE / "access_bot").glob("*.py")}
-    done = _demo("--loop", "--out", str(out))
+    done = run_demo("--loop", "--out", str(out))
     yield {"done": done, "out": out, "shipped": shipped}
 
 
@@ -160,7 +141,7 @@ def test_a_broken_script_is_one_error_naming_the_file_and_the_reply(tmp_path: Pa
     shutil.copyfile(ROOT / "specs" / "access-bot.md", tmp_path / "specs" / "access-bot.md")
     script = example / "loop-script.yaml"
     script.write_text("replies:\n  - Looking.\n  - tool_use: {name: write_file}\n")
-    done = _demo("--loop", "--example", str(example), "--out", str(tmp_path / "out"))
+    done = run_demo("--loop", "--example", str(example), "--out", str(tmp_path / "out"))
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         f"holdout: {script}: reply 2: a tool_use block's 'input' must be an object"
@@ -170,7 +151,7 @@ def test_a_broken_script_is_one_error_naming_the_file_and_the_reply(tmp_path: Pa
 
 def test_an_earlier_demo_s_folder_is_refused(tmp_path: Path) -> None:
     (tmp_path / "access-bot").mkdir()
-    done = _demo("--loop", "--out", str(tmp_path))
+    done = run_demo("--loop", "--out", str(tmp_path))
     assert done.returncode == 2
     assert f"{tmp_path / 'access-bot'} exists: give --out a folder of its own" in done.stderr
 

@@ -109,6 +109,12 @@ def _open_html(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str
     return code, out, err
 
 
+def _page(capsys: pytest.CaptureFixture[str], report: Path, out: Path, *options: str) -> str:
+    """The page ``holdout report open --html OUT`` writes of ``report``."""
+    assert _open_html(capsys, *options, "--html", str(out), str(report))[0] == 0
+    return out.read_text()
+
+
 # -- the file ----------------------------------------------------------------------------------
 
 
@@ -134,9 +140,7 @@ def test_the_page_is_only_its_owners_whatever_the_umask_and_the_file_before(
 def test_every_text_is_escaped_and_the_page_can_run_or_load_nothing(
     capsys: pytest.CaptureFixture[str], hostile_report: Path, tmp_path: Path
 ) -> None:
-    out = tmp_path / "report.html"
-    assert _open_html(capsys, "--html", str(out), str(hostile_report))[0] == 0
-    page = out.read_text()
+    page = _page(capsys, hostile_report, tmp_path / "report.html")
     tags = _tags(page)
     assert {"script", "img", "iframe", "object", "embed", "link", "base", "form"}.isdisjoint(tags)
     attributes = {name for attrs in tags.values() for name in attrs}
@@ -152,14 +156,12 @@ def test_every_text_is_escaped_and_the_page_can_run_or_load_nothing(
 def test_failures_come_first_and_failed_keeps_only_them(
     capsys: pytest.CaptureFixture[str], hostile_report: Path, tmp_path: Path
 ) -> None:
-    out = tmp_path / "report.html"
-    assert _open_html(capsys, "--html", str(out), str(hostile_report))[0] == 0
-    page = out.read_text()
+    page = _page(capsys, hostile_report, tmp_path / "report.html")
     ids = re.findall(r"<code>(S-\w+-1)</code>", page)
     assert ids == ["S-000000000002-1", "S-000000000001-1", "S-000000000003-1"]
     assert page.index('id="secret"') < page.index('id="failures"') < page.index('id="trials"')
-    assert _open_html(capsys, "--failed", "--html", str(out), str(hostile_report))[0] == 0
-    assert re.findall(r"<code>(S-\w+-1)</code>", out.read_text()) == ["S-000000000002-1"]
+    failed = _page(capsys, hostile_report, tmp_path / "report.html", "--failed")
+    assert re.findall(r"<code>(S-\w+-1)</code>", failed) == ["S-000000000002-1"]
 
 
 @pytest.mark.usefixtures("holdout_env")

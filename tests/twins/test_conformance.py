@@ -6,6 +6,7 @@ requests)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -276,16 +277,21 @@ def test_a_response_off_the_schema_lowers_the_figure(notes_description):
 
 
 # --- the command ------------------------------------------------------------------------------
-def test_the_command_prints_a_table_writes_json_and_gates_on_min(api_specs, tmp_path):
-    output = tmp_path / "slack.json"
-    command = [*CONFORMANCE, "slack", "--max-examples", "1", "--json", str(output)]
-
-    done = subprocess.run(
-        [*command, "--min", "1.01"],
+def _conformance(*args: str, specs: Path) -> subprocess.CompletedProcess[str]:
+    """``holdout twin conformance ARGS``, with the descriptions looked for in ``specs``."""
+    return subprocess.run(
+        [*CONFORMANCE, *args],
         capture_output=True,
         text=True,
         timeout=120,
-        env={**_env(), "HOLDOUT_API_SPECS": str(api_specs)},
+        env={**os.environ, "HOLDOUT_API_SPECS": str(specs)},
+    )
+
+
+def test_the_command_prints_a_table_writes_json_and_gates_on_min(api_specs, tmp_path):
+    output = tmp_path / "slack.json"
+    done = _conformance(
+        "slack", "--max-examples", "1", "--json", str(output), "--min", "1.01", specs=api_specs
     )
 
     lines = done.stdout.splitlines()
@@ -300,13 +306,7 @@ def test_the_command_prints_a_table_writes_json_and_gates_on_min(api_specs, tmp_
 
 
 def test_a_missing_description_is_one_error_naming_where_it_looked(tmp_path):
-    done = subprocess.run(
-        [*CONFORMANCE, "okta"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**_env(), "HOLDOUT_API_SPECS": str(tmp_path)},
-    )
+    done = _conformance("okta", specs=tmp_path)
 
     assert done.returncode == 1
     assert done.stderr == (
@@ -321,13 +321,7 @@ def test_a_twin_without_a_description_says_so():
 
 
 def test_a_twin_serving_several_apis_is_told_which_one(tmp_path):
-    done = subprocess.run(
-        [*CONFORMANCE, "google", "--api", "gmail"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**_env(), "HOLDOUT_API_SPECS": str(tmp_path)},
-    )
+    done = _conformance("google", "--api", "gmail", specs=tmp_path)
 
     assert done.returncode == 1
     assert done.stderr == (
@@ -379,12 +373,6 @@ def test_a_stream_the_sdk_cannot_read_fails_the_check():
         parses_as_a_stream(None, Answer(broken), None)
     with pytest.raises(AssertionError, match="without events"):
         parses_as_a_stream(None, Answer(b": nothing\n\n"), None)
-
-
-def _env() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
 
 
 def test_the_docs_table_lists_each_held_figure():
