@@ -128,10 +128,8 @@ def project_registry(store: Path) -> StepRegistry:
 @contextlib.contextmanager
 def _without_keys() -> Iterator[None]:
     """No key in the check's session: it must not decrypt the store's files."""
-    saved = {
-        name: os.environ.pop(name, None) for name in (keys.IDENTITY_VAR, keys.IDENTITY_FILE_VAR)
-    }
+    taken = keys.take_keys()
     try:
         yield
     finally:
-        os.environ.update({name: value for name, value in saved.items() if value is not None})
+        os.environ.update(keys.plain(taken))

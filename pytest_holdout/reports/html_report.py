@@ -19,7 +19,7 @@ from typing import Any
 from pytest_holdout.reports.history import Point, trend_svg
 from pytest_holdout.reports.json_report import score_of
 from pytest_holdout.reports.scoring import Score
-from pytest_holdout.reports.sealed import Opened
+from pytest_holdout.reports.sealed import Opened, which_trials
 from pytest_holdout.reports.summary import figure_rows, rate
 from pytest_holdout.reports.trial_selection import trial_statuses
 from pytest_holdout.store.fsutil import atomic_write
@@ -162,12 +162,7 @@ def _trend(history: Sequence[Point] | None) -> list[str]:
 
 def _trial(group: list[dict[str, Any]], status: str, *, open_: bool) -> str:
     detail = group[0]
-    trials = [d["trial"] for d in group]
-    which = (
-        f"trial {trials[0]}"
-        if len(trials) == 1
-        else (f"trials {', '.join(map(str, trials))} ({len(trials)} alike)")
-    )
+    which = which_trials([d["trial"] for d in group])
     tags = "".join(f'<span class="tag">@{escape(tag)}</span>' for tag in detail.get("tags", []))
     parts = [
         f'<details class="trial {escape(status)}"{" open" if open_ else ""}>',

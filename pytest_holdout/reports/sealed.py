@@ -146,13 +146,18 @@ def _likeness(detail: dict[str, Any]) -> tuple[str, ...]:
     return (detail["item_id"], *_render_trial(detail, durations=False)[1:])
 
 
+def which_trials(trials: Sequence[int]) -> str:
+    """A group of trials as a heading names it: ``trial 2``, ``trials 1, 2, 3 (3 alike)``."""
+    if len(trials) == 1:
+        return f"trial {trials[0]}"
+    return f"trials {', '.join(map(str, trials))} ({len(trials)} alike)"
+
+
 def _render_trial(
     detail: dict[str, Any], trials: Sequence[int] = (), *, durations: bool = True
 ) -> list[str]:
     tags = " ".join(f"@{tag}" for tag in detail.get("tags", []))
-    which = f"trial {detail['trial']}"
-    if len(trials) > 1:
-        which = f"trials {', '.join(map(str, trials))} ({len(trials)} alike)"
+    which = which_trials(trials or [detail["trial"]])
     head = f"{detail['item_id']} {which}: {detail['feature']} / {detail['scenario']}"
     lines = [head + (f"  {tags}" if tags else "")]
     if detail.get("rule"):
