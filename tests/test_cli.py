@@ -358,34 +358,40 @@ def test_edit_interrupted_removes_the_plaintext(
     assert store.path(file_id).read_bytes() == before
 
 
-def _edit_as_a_process(file_id: str, editor: Path) -> tuple[list[str], dict[str, str]]:
+@pytest.fixture
+def signed_file(
+    project: Path, feature: bytes, holdout_env: dict[str, str], identity: keys.Identity
+) -> str:
+    """The id of the one scenario file of a store whose MANIFEST the held key signed."""
+    store = Store(project / "scenarios_encrypted")
+    file_id = store.add(feature)
+    signed(store, identity)
+    return file_id
+
+
+def _edit_as_a_process(file_id: str, editor: str, folder: Path) -> tuple[list[str], dict[str, str]]:
     """The command and environment of `holdout edit FILE_ID` in a process of its own, with the
-    Python script ``editor`` as the editor: a test can signal or kill either of them."""
-    env = {**os.environ, "EDITOR": f"{sys.executable} {editor}"}
+    Python source ``editor`` (written to ``folder``) as the editor: a test can signal or kill
+    either of them."""
+    script = folder / "editor.py"
+    script.write_text(editor)
+    env = {**os.environ, "EDITOR": f"{sys.executable} {script}"}
     env.pop("VISUAL", None)
     return [sys.executable, "-m", "pytest_holdout.cli.main", "edit", file_id], env
 
 
 def test_edit_terminated_removes_the_plaintext(
-    project: Path,
-    feature: bytes,
-    holdout_env: dict[str, str],
-    identity: keys.Identity,
-    tmp_path: Path,
+    project: Path, signed_file: str, tmp_path: Path
 ) -> None:
     """SIGTERM (a closed terminal, a CI timeout) while the editor runs: no plaintext is left."""
-    store = Store(project / "scenarios_encrypted")
-    file_id = store.add(feature)
-    signed(store, identity)
-    log = tmp_path / "path.txt"
-    script = tmp_path / "kill_parent.py"
-    script.write_text(
+    file_id, log = signed_file, tmp_path / "path.txt"
+    kill_parent = (
         "import os, signal, sys, time\n"
         f"open({str(log)!r}, 'w').write(sys.argv[1])\n"
         "os.kill(os.getppid(), signal.SIGTERM)\n"
         "time.sleep(30)\n"
     )
-    command, env = _edit_as_a_process(file_id, editor=script)
+    command, env = _edit_as_a_process(file_id, kill_parent, tmp_path)
     result = subprocess.run(
         command,
         cwd=project,
@@ -418,24 +424,16 @@ def test_the_editor_runs_without_the_key(
 
 
 def test_a_killed_edit_leaves_no_plaintext_after_the_next_start(
-    project: Path,
-    feature: bytes,
-    holdout_env: dict[str, str],
-    identity: keys.Identity,
-    tmp_path: Path,
+    project: Path, feature: bytes, signed_file: str, tmp_path: Path
 ) -> None:
     """SIGKILL cannot be caught: the folder stays until the next `holdout edit` removes it."""
-    store = Store(project / "scenarios_encrypted")
-    file_id = store.add(feature)
-    signed(store, identity)
-    log = tmp_path / "path.txt"
-    script = tmp_path / "wait.py"
-    script.write_text(
+    file_id, log = signed_file, tmp_path / "path.txt"
+    wait = (
         "import os, sys, time\n"
         f"open({str(log)!r}, 'w').write(f'{{os.getpid()}} {{sys.argv[1]}}')\n"
         "time.sleep(60)\n"
     )
-    command, env = _edit_as_a_process(file_id, editor=script)
+    command, env = _edit_as_a_process(file_id, wait, tmp_path)
     edit = subprocess.Popen(command, cwd=project, env=env, stderr=subprocess.DEVNULL)
     for _ in range(200):
         if log.exists() and log.read_text():
