@@ -27,7 +27,7 @@ import threading
 import traceback
 import warnings
 from collections.abc import Generator, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import IO
 
 import pytest
@@ -112,14 +112,14 @@ class HoldoutIsolation:
             return (yield)
         self._install_log_filters()
         buffer = self._captured.setdefault(item.nodeid, [])
-        with ExitStack() as stack:
-            stack.enter_context(self._holding(item))
-            if self.own_capture:
-                stack.enter_context(_captured_fds(buffer))
-            stack.enter_context(self._quiet_fixtures())
-            stack.enter_context(self._quiet_faulthandler())
-            stack.enter_context(_recorded_warnings(buffer))
-            stack.enter_context(self.leftovers.phase(item, buffer, teardown=when == "teardown"))
+        with (
+            self._holding(item),
+            _captured_fds(buffer) if self.own_capture else nullcontext(),
+            self._quiet_fixtures(),
+            self._quiet_faulthandler(),
+            _recorded_warnings(buffer),
+            self.leftovers.phase(item, buffer, teardown=when == "teardown"),
+        ):
             try:
                 return (yield)
             except (KeyboardInterrupt, pytest.exit.Exception) as exc:

@@ -84,15 +84,19 @@ def check_folders(path: Path) -> None:
     ``reports -> /proc/self`` would make ``reports/environ`` a regular file outside the checkout.
     The folders above the current one are the job's (a link there, such as macOS's ``/tmp``,
     is fine)."""
-    here = Path.cwd()
-    full = Path(os.path.abspath(path))
-    if here not in full.parents:
-        return
-    folder = here
-    for part in full.relative_to(here).parts[:-1]:
-        folder = folder / part
-        if folder.is_symlink():
-            raise HoldoutError(f"{path}: {folder.relative_to(here)} {_LINK}")
+    # Plain strings, not Path objects: this runs for every scenario file a run reads.
+    here = os.getcwd()
+    folder = os.path.dirname(os.path.abspath(path))
+    below: list[str] = []
+    while folder != here:
+        parent = os.path.dirname(folder)
+        if parent == folder:  # the root, and no current folder on the way: not below it
+            return
+        below.append(folder)
+        folder = parent
+    for folder in reversed(below):
+        if os.path.islink(folder):
+            raise HoldoutError(f"{path}: {os.path.relpath(folder, here)} {_LINK}")
 
 
 def write_temp(path: Path, data: bytes, mode: int = 0o644) -> Path:
