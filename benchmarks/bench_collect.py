@@ -11,11 +11,16 @@ noisy machine: wall time, CPU time (user + system, which other load on the machi
 less) and peak resident memory, all three from ``os.wait4``. Every process must report exactly
 N passed tests. Bytecode is cached (in the work directory), as on a user's second run.
 
+Each way loads the pytest plugins its own install brings and no others (``plugins_of``): with
+both packages in one environment, every pytest-bdd run would otherwise load pytest-holdout's
+plugins too, and the other way round, and so would any other plugin the environment holds.
+
     python benchmarks/bench_collect.py [--sizes 200 2000 10000] [--repeat 3] [--workdir DIR]
 
 ``--workdir`` builds the projects in DIR and keeps them, to profile one by hand as measured
 here: in the project, with ``PYTHONPYCACHEPREFIX=DIR/pycache``, no ``PYTHONDONTWRITEBYTECODE``,
-and for a holdout project ``HOLDOUT_IDENTITY`` set to the content of its ``identity.txt``::
+``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1`` and ``PYTEST_PLUGINS`` as the run prints it, and for a
+holdout project ``HOLDOUT_IDENTITY`` set to the content of its ``identity.txt``::
 
     python -m cProfile -o holdout.prof -m pytest -q -p no:cacheprovider --holdout
 
@@ -36,10 +41,11 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, distribution, version
 from pathlib import Path
 
 import pyrage
+from packaging.requirements import Requirement
 
 FEATURE = """Feature: Counter {n}
   Scenario: count {n}
@@ -108,6 +114,35 @@ class Sample:
     peak: float  # MiB, peak resident set size
 
 
+def plugins_of(package: str) -> list[str]:
+    """The pytest plugins (pytest11 entry points) that installing ``package`` brings: its own
+    and those of everything it requires (pytest-holdout: anyio's too, through anthropic)."""
+    seen: set[str] = set()
+    pending = [package]
+    while pending:
+        name = re.sub(r"[-_.]+", "-", pending.pop()).lower()
+        if name in seen:
+            continue
+        try:
+            requires = distribution(name).requires or []
+        except PackageNotFoundError:  # an optional requirement that is not installed
+            continue
+        seen.add(name)
+        for text in requires:
+            requirement = Requirement(text)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(requirement.name)
+    return [
+        entry.value
+        for name in sorted(seen)
+        for entry in distribution(name).entry_points
+        if entry.group == "pytest11"
+    ]
+
+
+PACKAGE_OF_WAY = {"holdout": "pytest-holdout", "bdd": "pytest-bdd"}
+
+
 def make_project(root: Path, variant: Variant, size: int) -> dict[str, str]:
     """Write the project for ``variant`` under ``root``; return the environment to run it in."""
     root.mkdir(parents=True)
@@ -117,6 +152,9 @@ def make_project(root: Path, variant: Variant, size: int) -> dict[str, str]:
     # a cache of the benchmark's own, which leaves the checkout and the environment untouched.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(root.parent / "pycache")
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    package = PACKAGE_OF_WAY.get(variant.way)
+    env["PYTEST_PLUGINS"] = ",".join(plugins_of(package)) if package else ""
     if variant.way == "plain":
         for chunk in range(0, size, 500):
             body = "".join(PLAIN.format(n=n, m=n + 1) for n in range(chunk, min(size, chunk + 500)))
@@ -261,6 +299,8 @@ def main() -> None:
     ]
     print(f"machine: {machine()}")
     print(f"command: python benchmarks/bench_collect.py {' '.join(sys.argv[1:])}".rstrip())
+    for way, package in PACKAGE_OF_WAY.items():
+        print(f"plugins of {way}: {', '.join(plugins_of(package))}")
     results: dict[int, dict[Variant, Sample]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = options.workdir or Path(tmp)
