@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -59,6 +60,27 @@ def test_each_scenario_is_an_item_with_an_opaque_id(project: HoldoutProject) -> 
     )
     assert "Adding" not in result.stdout.str()
     assert "total" not in result.stdout.str()
+
+
+def test_an_items_location_is_its_file_relative_to_the_root(project: HoldoutProject) -> None:
+    """What the report log (and JUnit's ``file``) names: the file, relative to the root folder
+    wherever pytest runs from, at line 0 (never a scenario's line)."""
+    project.steps(CALCULATOR_STEPS)
+    file_id = project.add(FEATURE)
+    project.pytester.makeini("[pytest]\n")  # the root stays put when pytest runs from below it
+    below = project.pytester.mkdir("below")
+    expected = f"scenarios_encrypted/{file_id}.age"
+    for folder in (project.pytester.path, below):
+        log = folder / "log.jsonl"
+        with pytest.MonkeyPatch.context() as patch:
+            patch.chdir(folder)
+            project.run(f"--report-log={log}", str(project.store))
+        locations = {
+            tuple(entry["location"])
+            for line in log.read_text().splitlines()
+            if (entry := json.loads(line)).get("$report_type") == "TestReport"
+        }
+        assert locations == {(expected, 0, f"{file_id}-1"), (expected, 0, f"{file_id}-2")}
 
 
 def test_without_holdout_nothing_is_decrypted(project: HoldoutProject) -> None:
