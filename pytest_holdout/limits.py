@@ -123,10 +123,8 @@ def read_bounded(file: BinaryIO, name: str) -> bytes:
     checked before reading, and the read stops one byte past the limit, so that a device or a
     file that grows (``/dev/zero``) is not read forever."""
     limits = active()
-    too_large = HoldoutError(f"{name}: larger than {limits.describe('file_bytes')}")
-    if os.fstat(file.fileno()).st_size > limits.file_bytes:
-        raise too_large
-    data = file.read(limits.file_bytes + 1)
-    if len(data) > limits.file_bytes:
-        raise too_large
-    return data
+    if os.fstat(file.fileno()).st_size <= limits.file_bytes:
+        data = file.read(limits.file_bytes + 1)
+        if len(data) <= limits.file_bytes:
+            return data
+    raise HoldoutError(f"{name}: larger than {limits.describe('file_bytes')}")

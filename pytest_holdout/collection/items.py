@@ -22,7 +22,6 @@ import pytest
 from _pytest.mark.structures import Mark
 
 from pytest_holdout.collection.context import HoldoutContext, context_of
-from pytest_holdout.collection.quiet_gc import fewer_collections
 from pytest_holdout.collection.redaction import failure_repr
 from pytest_holdout.errors import HoldoutError
 from pytest_holdout.outcomes.records import TrialDetail, TrialOutcome, trial_seed
@@ -64,11 +63,7 @@ class HoldoutFile(pytest.File):
     files whose scenarios it runs. Otherwise the file is decrypted and parsed here, in memory.
     """
 
-    def collect(self) -> Iterable[pytest.Item]:
-        with fewer_collections():
-            return list(self._collect())
-
-    def _collect(self) -> Iterator[pytest.Item]:
+    def collect(self) -> Iterator[pytest.Item]:
         context = context_of(self.config)
         file_id = self.path.name.removesuffix(".age")
         if context.skip_reason:

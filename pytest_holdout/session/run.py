@@ -19,7 +19,7 @@ from pytest_holdout.collection import selection
 from pytest_holdout.collection.context import CONTEXT_KEY, HoldoutContext
 from pytest_holdout.collection.isolation import HoldoutIsolation
 from pytest_holdout.collection.items import HoldoutScenario, HoldoutStore
-from pytest_holdout.collection.quiet_gc import fewer_collections
+from pytest_holdout.collection.quiet_gc import QuietGC
 from pytest_holdout.collection.source import ScenarioSource
 from pytest_holdout.errors import HoldoutError
 from pytest_holdout.judging.wiring import Judging
@@ -205,15 +205,6 @@ class HoldoutRun:
             selection.keep_shard(items, config, self.settings.shard, _item_id)
         return (yield from selection.select(items, config, _is_holdout, self.by_tags))
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_protocol(
-        self, item: pytest.Item, nextitem: pytest.Item | None
-    ) -> Generator[None, object, object]:
-        if not _is_holdout(item):
-            return (yield)
-        with fewer_collections():
-            return (yield)
-
     # trylast: inside pytest's capture and log capture wrappers, so that what a holdout phase
     # leaves for its end (the teardown guard) is still captured.
     @pytest.hookimpl(wrapper=True, trylast=True)
@@ -328,4 +319,5 @@ def register(config: pytest.Config) -> HoldoutRun:
     config.stash[CONTEXT_KEY] = run.context
     config.pluginmanager.register(run, "holdout-run")
     config.pluginmanager.register(run.gathering, "holdout-gathering")
+    config.pluginmanager.register(QuietGC(), "holdout-quiet-gc")
     return run
