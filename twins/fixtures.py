@@ -24,13 +24,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from holdout_twins import TWINS, twin_class
-from holdout_twins.core import LocalCA, Twin
-from holdout_twins.core.seed import load_seed
+
+if TYPE_CHECKING:
+    # Imported where a twin starts: this plugin loads in every pytest run, most of which start
+    # none (the twins' core, with its TLS, is a measurable share of pytest's start-up).
+    from holdout_twins.core import LocalCA, Twin
 
 # What ``twin_seed_data`` gives for one twin: the seed data, or the file holding it.
 SeedSource = Mapping[str, Any] | str | os.PathLike[str]
@@ -63,6 +66,8 @@ class TwinPool:
         if name not in self._running:
             source = self.seed_data.get(name)
             if isinstance(source, (str, os.PathLike)):
+                from holdout_twins.core.seed import load_seed
+
                 source = load_seed(source)
             self._running[name] = twin_class(name)(seed_data=source).start(tls=self.tls)
         return self._running[name]
@@ -136,7 +141,11 @@ def twin_pool(
     a temporary directory (one per xdist worker)."""
     option = request.config.getoption("twin_tls")
     tls_wanted = request.config.getini("twin_tls") if option is None else option
-    tls = LocalCA.ensure(tmp_path_factory.mktemp("twin-tls")) if tls_wanted else None
+    tls = None
+    if tls_wanted:
+        from holdout_twins.core import LocalCA
+
+        tls = LocalCA.ensure(tmp_path_factory.mktemp("twin-tls"))
     pool = TwinPool(tls, twin_seed_data)
     yield pool
     pool.stop_all()
