@@ -19,7 +19,6 @@ from pytest_holdout.outcomes.records import trial_seed
 from pytest_holdout.reports.junit import MODES as JUNIT_MODES
 from pytest_holdout.reports.public_feedback import FEEDBACK_CACHE_KEY
 from pytest_holdout.sandbox import MODES
-from pytest_holdout.session.run import register
 from pytest_holdout.sut import holdout_sut
 
 __all__ = ["holdout_app_dir", "holdout_chaos", "holdout_seed", "holdout_sut"]
@@ -246,6 +245,7 @@ def pytest_configure(config: pytest.Config) -> None:
     sut.configure(config)  # first: it reads where the key file is before the session hides it
     if config.getoption("holdout") or config.getoption("holdout_required"):
         from pytest_holdout.feedback.publishing import install
+        from pytest_holdout.session.run import register
 
         _apply_limits(config)
         run = register(config)

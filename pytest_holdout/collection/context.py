@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_holdout.collection.source import ScenarioSource
 from pytest_holdout.outcomes.disclosure import Disclosure
-from pytest_holdout.steps.registry import StepRegistry
+
+if TYPE_CHECKING:  # the plugin imports collection in every pytest run, --holdout or not
+    from pytest_holdout.collection.source import ScenarioSource
+    from pytest_holdout.steps.registry import StepRegistry
 
 
 @dataclass

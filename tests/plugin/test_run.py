@@ -90,6 +90,22 @@ def test_without_holdout_nothing_is_decrypted(project: HoldoutProject) -> None:
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
 
 
+def test_without_holdout_the_run_loads_no_scenario_machinery(project: HoldoutProject) -> None:
+    """Every pytest run of a project with pytest-holdout installed loads its plugins: without
+    --holdout they load no Gherkin reader, no store reader, no session and no twin server."""
+    project.pytester.makepyfile(
+        """
+        import sys
+
+        def test_what_is_loaded():
+            heavy = ("gherkin", "pytest_holdout.store.files", "pytest_holdout.session.run",
+                     "holdout_twins.core")
+            assert [name for name in heavy if name in sys.modules] == []
+        """
+    )
+    project.pytester.runpytest_subprocess().assert_outcomes(passed=1)
+
+
 def test_outline_rows_are_items_and_tags_select_with_m(project: HoldoutProject) -> None:
     project.steps(CALCULATOR_STEPS)
     file_id = project.add(
