@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import cache
 from importlib.metadata import PackageNotFoundError, distribution, version
 from pathlib import Path
 
@@ -114,7 +115,8 @@ class Sample:
     peak: float  # MiB, peak resident set size
 
 
-def plugins_of(package: str) -> list[str]:
+@cache
+def plugins_of(package: str) -> tuple[str, ...]:
     """The pytest plugins (pytest11 entry points) that installing ``package`` brings: its own
     and those of everything it requires (pytest-holdout: anyio's too, through anthropic)."""
     seen: set[str] = set()
@@ -132,12 +134,12 @@ def plugins_of(package: str) -> list[str]:
             requirement = Requirement(text)
             if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
                 pending.append(requirement.name)
-    return [
+    return tuple(
         entry.value
         for name in sorted(seen)
         for entry in distribution(name).entry_points
         if entry.group == "pytest11"
-    ]
+    )
 
 
 PACKAGE_OF_WAY = {"holdout": "pytest-holdout", "bdd": "pytest-bdd"}

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pyrage
+from bench_collect import FEATURE  # the same scenario as the whole-run benchmark
 from gherkin.parser import Parser
 from gherkin.token_scanner import TokenScanner
 
@@ -28,12 +29,6 @@ from pytest_holdout.scenarios.parsing import parse_feature
 from pytest_holdout.store.fsutil import read_regular
 
 T = TypeVar("T")
-FEATURE = """Feature: Counter {n}
-  Scenario: count {n}
-    Given a counter at {n}
-    When I add 1
-    Then the counter is {m}
-"""
 
 
 def per_file_ms(part: Callable[[T], object], inputs: Sequence[T], repeat: int) -> float:
